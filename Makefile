@@ -1,0 +1,38 @@
+# Auskunft: `make run` serves the app on the Musterstadt corpus, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test lint ingest corpus clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# CPU build of torch first (lies on local disk); otherwise sentence-transformers pulls a CUDA build.
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) app.py
+
+ingest: run
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+test: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+# Re-render the PDF/DOCX files of corpus/ from scripts/corpus_src/ (needs fpdf2 and DejaVu fonts).
+corpus: $(VENV)/.dev-installed
+	$(PY) scripts/build_corpus.py
+
+clean:
+	rm -rf data .pytest_cache

@@ -1,0 +1,1 @@
+"""The question benchmark and its report (see issue: question benchmark)."""

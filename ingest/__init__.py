@@ -1,0 +1,1 @@
+"""Ingestion: files -> text with page/section metadata -> chunks -> embeddings -> Chroma + keyword index."""

@@ -1,0 +1,89 @@
+"""CLI: `python -m ingest [PATHS...] [--collection NAME] [--rebuild] [--dry-run] [--strict]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ingest.collections import CollectionsError
+from ingest.index import IndexMismatchError, open_index
+from ingest.pipeline import IngestBusyError, Ingestor, IngestReport
+from ingest.settings import SettingsError, load_settings
+
+LABELS = {
+    "added": "neu",
+    "updated": "geändert",
+    "unchanged": "unverändert",
+    "deleted": "gelöscht",
+    "failed": "fehlerhaft",
+    "skipped": "übersprungen",
+}
+
+
+def format_report(report: IngestReport) -> str:
+    counts = report.counts()
+    header = [f"{LABELS[s]} ({s})" for s in counts] + ["Chunks", "Embeddings", "Sekunden"]
+    values = [str(v) for v in counts.values()] + [
+        str(report.chunks), str(report.embeddings_computed), f"{report.seconds:.1f}"
+    ]
+    widths = [max(len(h), len(v)) for h, v in zip(header, values, strict=True)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+        "  ".join(v.rjust(w) for v, w in zip(values, widths, strict=True)),
+    ]
+    changed = [r for r in report.results if r.status in {"added", "updated", "deleted"}]
+    if changed:
+        lines += ["", "Änderungen / changes:"]
+        lines += [f"  {LABELS[r.status]:<12} {r.source} ({r.chunks} Chunks)" for r in changed[:50]]
+        if len(changed) > 50:
+            lines.append(f"  … und {len(changed) - 50} weitere")
+    problems = [r for r in report.results if r.status in {"failed", "skipped"}]
+    if problems:
+        lines += ["", "Nicht aufgenommen / not ingested:"]
+        lines += [f"  {LABELS[r.status]:<12} {r.source}: {r.error}" for r in problems]
+    if report.dry_run:
+        lines += ["", "Probelauf (--dry-run): nichts wurde geändert / nothing was changed."]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auskunft-ingest",
+        description="Dokumente in den Auskunft-Index aufnehmen (inkrementell) / ingest documents.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="Ordner oder Dateien (Standard: corpus_dir)")
+    parser.add_argument("--collection", help="alle Dateien dieser Sammlung zuordnen / put all files in this collection")
+    parser.add_argument("--rebuild", action="store_true", help="Index leeren und neu aufbauen (Vektor-Cache bleibt)")
+    parser.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
+    parser.add_argument("--strict", action="store_true", help="Exit-Code 1, wenn eine Datei fehlschlägt")
+    parser.add_argument("--config", type=Path, help="auskunft.toml")
+    parser.add_argument("--quiet", action="store_true", help="keine Fortschrittsanzeige")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        index = open_index(settings)
+    except (SettingsError, CollectionsError) as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        targets = args.paths or [settings.corpus_dir]
+        report = Ingestor(index, show_progress=not args.quiet).run(
+            targets, collection=args.collection, rebuild=args.rebuild, dry_run=args.dry_run
+        )
+    except (FileNotFoundError, IndexMismatchError, IngestBusyError) as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        index.close()
+    print(format_report(report))
+    return 1 if args.strict and report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""German keyword analysis shared by the keyword index and the query side (pure, no I/O).
+
+Index and query must run through the very same function, so it lives here and carries a version:
+a changed analyzer makes the index re-analyse its stored chunk texts (no re-embedding needed).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+ANALYZER_VERSION = "de-1"
+
+_TOKEN = re.compile(r"§+|\d+[a-z]?\b|[^\W\d_]+", re.UNICODE)
+# ae/oe/ue typed for ä/ö/ü; not after a vowel or q, so "Steuer", "Dauer", "Quelle" stay as they are.
+_DIGRAPH = re.compile(r"(?<![aeiouäöüq])(ae|oe|ue)")
+_DIGRAPH_MAP = {"ae": "ä", "oe": "ö", "ue": "ü"}
+
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an andere anderen auch auf aus bei beim bin bis bist
+    da damit dann das dass dein deine dem den der des dessen dich die dies diese diesem diesen dieser
+    dieses dir doch dort du durch ein eine einem einen einer eines er es etwa euch euer für gegen hat
+    hatte hätte hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im in ins ist ja jede jedem
+    jeden jeder jedes jetzt kann kein keine können könnte man manche mich mir mit muss musste nach nicht
+    nichts noch nun nur ob oder ohne sehr sein seine seinem seinen seiner sich sie sind so soll sollte
+    sondern um und uns unser unter viel vom von vor war waren was weil welche welchem welchen welcher
+    welches wenn wer werde werden wie wir wird wo wurde wurden zu zum zur über bzw ggf wann wo woher
+    wohin wieso warum gibt geht habe haben mein meine meinem meinen meiner muss müssen darf dürfen
+    """.split()  # noqa: SIM905 - a word list reads better than a list literal
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("german")
+
+
+def fold(word: str) -> str:
+    """Lower-case and unify spellings: 'Gebuehren' -> 'gebühren', 'Straße' stays (the stemmer maps ß)."""
+    word = word.lower()
+    return _DIGRAPH.sub(lambda m: _DIGRAPH_MAP[m.group(1)], word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Raw word tokens (lower-cased, spellings unified), stopwords kept."""
+    return [fold(t) for t in _TOKEN.findall(text)]
+
+
+def analyze(text: str) -> list[str]:
+    """Text -> German stems for BM25: folded, stopwords dropped, numbers and '§' kept as terms."""
+    words = [t for t in tokenize(text) if t not in STOPWORDS]
+    stemmer = _stemmer()
+    return [w if not w.isalpha() else stemmer.stemWord(w) for w in words if w != "§"]

@@ -1,0 +1,257 @@
+"""The index catalog in SQLite: the file manifest, the chunk texts and the German keyword index (FTS5).
+
+One database holds all three so a file's manifest entry, its chunks and its keyword rows change in one
+transaction: a crash leaves either the old or the new state of a file, never a mix.
+Own FTS5 index instead of `BM25Retriever`: that one is rebuilt whole from nodes and filters after the
+fact; FTS5 updates per file, persists, and takes the permission filter inside the query.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.analyzer import ANALYZER_VERSION, analyze
+from ingest.models import Chunk, passage_text
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    doc_id TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    source TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    fingerprint TEXT,
+    title TEXT,
+    kind TEXT,
+    chunk_ids TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL,
+    error TEXT,
+    failed_fingerprint TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_root ON files(root);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS keyword USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    doc_id: str
+    root: str
+    source: str
+    collection: str
+    fingerprint: str | None
+    title: str | None
+    kind: str | None
+    chunk_ids: tuple[str, ...]
+    status: str
+    error: str | None
+    failed_fingerprint: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    doc_id: str
+    collection: str
+    text: str
+    metadata: dict[str, object]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def keyword_terms(chunk: Chunk) -> str:
+    return " ".join(analyze(chunk.embedding_text()))
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if self.get_meta("analyzer") != ANALYZER_VERSION:
+            self.rebuild_keywords()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- meta ---------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- files --------------------------------------------------------------------------------------
+    def files(self, root: str | None = None) -> dict[str, FileRecord]:
+        sql, args = "SELECT * FROM files", ()
+        if root is not None:
+            sql, args = sql + " WHERE root = ?", (root,)
+        return {r.doc_id: r for r in (self._record(row) for row in self._db.execute(sql, args))}
+
+    def file(self, doc_id: str) -> FileRecord | None:
+        row = self._db.execute("SELECT * FROM files WHERE doc_id = ?", (doc_id,)).fetchone()
+        return self._record(row) if row else None
+
+    @staticmethod
+    def _record(row: Sequence[object]) -> FileRecord:
+        values = list(row)
+        values[7] = tuple(json.loads(str(values[7])))
+        return FileRecord(*values)  # type: ignore[arg-type]
+
+    def commit_file(
+        self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str, title: str,
+        kind: str, chunks: list[Chunk],
+    ) -> None:
+        """Replace a file's chunks and keyword rows and record it as ingested, atomically."""
+        with self._db:
+            self._delete_chunks(doc_id)
+            for chunk in chunks:
+                cursor = self._db.execute(
+                    "INSERT INTO chunks (id, doc_id, collection, ordinal, text, metadata) VALUES (?,?,?,?,?,?)",
+                    (chunk.id, doc_id, chunk.collection, chunk.ordinal, chunk.text,
+                     json.dumps(chunk.metadata(), ensure_ascii=False)),
+                )
+                self._db.execute(
+                    "INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, keyword_terms(chunk))
+                )
+            self._db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, root, source, collection, fingerprint, title, kind,
+                 json.dumps([c.id for c in chunks]), "ok", None, None, now_iso()),
+            )
+
+    def mark_failed(self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str,
+                    error: str) -> None:
+        """Record a failure; a previously ingested version and its chunks stay searchable."""
+        with self._db:
+            existing = self.file(doc_id)
+            if existing:
+                self._db.execute(
+                    "UPDATE files SET status = 'failed', error = ?, failed_fingerprint = ?, updated_at = ? "
+                    "WHERE doc_id = ?",
+                    (error, fingerprint, now_iso(), doc_id),
+                )
+            else:
+                self._db.execute(
+                    "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (doc_id, root, source, collection, None, None, None, "[]", "failed", error, fingerprint,
+                     now_iso()),
+                )
+
+    def invalidate(self, doc_id: str) -> None:
+        """Force a file to be processed again (its vectors went missing from the store)."""
+        with self._db:
+            self._db.execute("UPDATE files SET fingerprint = NULL WHERE doc_id = ?", (doc_id,))
+
+    def delete_file(self, doc_id: str) -> None:
+        with self._db:
+            self._delete_chunks(doc_id)
+            self._db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
+
+    def _delete_chunks(self, doc_id: str) -> None:
+        self._db.execute("DELETE FROM keyword WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+
+    def clear(self) -> None:
+        with self._db:
+            for table in ("files", "chunks", "keyword"):
+                self._db.execute(f"DELETE FROM {table}")
+
+    # -- chunks -------------------------------------------------------------------------------------
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
+
+    def chunk_ids_of(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+
+    def chunks(self, ids: Iterable[str]) -> dict[str, StoredChunk]:
+        wanted = list(ids)
+        found: dict[str, StoredChunk] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            rows = self._db.execute(
+                "SELECT id, doc_id, collection, text, metadata FROM chunks "
+                f"WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for cid, doc_id, collection, text, meta in rows:
+                found[cid] = StoredChunk(cid, doc_id, collection, text, json.loads(meta))
+        return found
+
+    def stats(self) -> dict[str, object]:
+        per_collection = {
+            c: {"documents": d, "chunks": n}
+            for c, d, n in self._db.execute(
+                "SELECT f.collection, COUNT(DISTINCT f.doc_id), "
+                "(SELECT COUNT(*) FROM chunks c WHERE c.collection = f.collection) "
+                "FROM files f WHERE f.status = 'ok' OR f.chunk_ids != '[]' GROUP BY f.collection"
+            )
+        }
+        failed = self._db.execute("SELECT COUNT(*) FROM files WHERE status = 'failed'").fetchone()[0]
+        return {
+            "documents": sum(v["documents"] for v in per_collection.values()),
+            "chunks": self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0],
+            "failed_files": failed,
+            "collections": per_collection,
+            "last_ingest": self.get_meta("last_ingest"),
+        }
+
+    # -- keyword index ------------------------------------------------------------------------------
+    def rebuild_keywords(self) -> None:
+        """Re-analyse every stored chunk (after an analyzer change); no embedding involved."""
+        with self._db:
+            self._db.execute("DELETE FROM keyword")
+            rows = self._db.execute("SELECT rowid, text, metadata FROM chunks").fetchall()
+            for rowid, text, meta in rows:
+                data = json.loads(meta)
+                terms = " ".join(analyze(passage_text(data.get("title"), data.get("heading"), text)))
+                self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (rowid, terms))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', ?)", (ANALYZER_VERSION,))
+
+    def search_keywords(
+        self, terms: list[str], k: int, collections: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 over analysed terms, OR-combined; `collections` restricts inside the query."""
+        unique = list(dict.fromkeys(t for t in terms if t))
+        if not unique or (collections is not None and not collections):
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in unique)
+        sql = (
+            "SELECT c.id, bm25(keyword) AS score FROM keyword JOIN chunks c ON c.rowid = keyword.rowid "
+            "WHERE keyword MATCH ?"
+        )
+        args: list[object] = [match]
+        if collections is not None:
+            sql += f" AND c.collection IN ({','.join('?' * len(collections))})"
+            args.extend(collections)
+        sql += " ORDER BY score LIMIT ?"
+        args.append(k)
+        return [(cid, -score) for cid, score in self._db.execute(sql, args)]

@@ -1,0 +1,152 @@
+"""Structure-aware chunking: blocks -> chunks, pure.
+
+Own packer instead of llama-index's `SentenceSplitter`: we must keep the PDF page of every sentence and
+never let a chunk cross a section, which the splitter (working on plain strings) cannot track.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+
+from ingest.models import Block, Chunk, LoadedDocument
+from ingest.structure import section_of
+
+TokenCounter = Callable[[str], int]
+
+# German abbreviations after which a period does not end the sentence.
+_ABBREVIATIONS = {
+    "abs", "nr", "art", "s", "z", "b", "bzw", "ggf", "vgl", "ca", "dr", "str", "tel", "u", "a", "d", "h",
+    "i", "v", "m", "gem", "inkl", "evtl", "max", "min", "mind", "ziff", "buchst", "lit", "bzgl", "zzgl",
+    "hr", "fr", "prof", "nrn", "st", "std", "mio", "mrd", "jan", "feb", "febr", "aug", "sept", "okt",
+    "nov", "dez", "zb", "ua", "dh", "sog", "usf", "e", "g", "k", "o", "f", "ff", "rn", "bl", "kap",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(§])")
+_LAST_WORD = re.compile(r"(\w+)\.$")
+
+
+def approx_tokens(text: str) -> int:
+    """Model tokens, estimated: German text runs at about four characters per XLM-R/BERT token."""
+    return max(1, (len(text) + 3) // 4)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split German text into sentences; list items (lines) stay separate; abbreviations hold."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        pieces = _SENTENCE_END.split(line.strip())
+        current = ""
+        for piece in pieces:
+            current = f"{current} {piece}" if current else piece
+            match = _LAST_WORD.search(current)
+            word = match.group(1) if match else ""
+            if word and (word.lower() in _ABBREVIATIONS or (word.isdigit() and len(word) <= 2)):
+                continue
+            sentences.append(current)
+            current = ""
+        if current:
+            sentences.append(current)
+    return [s for s in sentences if s.strip()]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    page: int | None
+    tokens: int
+
+
+def _units(blocks: Iterable[Block], limit: int, count: TokenCounter) -> Iterator[_Unit]:
+    for block in blocks:
+        for sentence in split_sentences(block.text):
+            tokens = count(sentence)
+            if tokens <= limit:
+                yield _Unit(sentence, block.page, tokens)
+                continue
+            # An over-long "sentence" (a table row dump, a list without stops): cut by words.
+            words, part = sentence.split(), []
+            for word in words:
+                if part and count(" ".join([*part, word])) > limit:
+                    text = " ".join(part)
+                    yield _Unit(text, block.page, count(text))
+                    part = []
+                part.append(word)
+            if part:
+                text = " ".join(part)
+                yield _Unit(text, block.page, count(text))
+
+
+def _pack(units: list[_Unit], size: int, overlap: int) -> Iterator[list[_Unit]]:
+    current: list[_Unit] = []
+    fresh = 0  # units in `current` that are not overlap carried over from the previous chunk
+    for unit in units:
+        if current and fresh and sum(u.tokens for u in current) + unit.tokens > size:
+            yield current
+            carried: list[_Unit] = []
+            for prev in reversed(current):
+                if sum(u.tokens for u in carried) + prev.tokens > overlap:
+                    break
+                carried.insert(0, prev)
+            current, fresh = carried, 0
+        current.append(unit)
+        fresh += 1
+    if current and fresh:
+        yield current
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chunk_document(
+    doc: LoadedDocument,
+    *,
+    collection: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    count_tokens: TokenCounter = approx_tokens,
+    extra: dict[str, str] | None = None,
+) -> list[Chunk]:
+    """Split a document into chunks that never cross a section; ids are deterministic."""
+    doc_id = f"{collection}/{doc.source}"
+    chunks: list[Chunk] = []
+    for headings, group in groupby(doc.blocks, key=lambda b: b.headings):
+        units = list(_units(group, chunk_size, count_tokens))
+        for packed in _pack(units, chunk_size, chunk_overlap):
+            pages = [u.page for u in packed if u.page is not None]
+            draft = Chunk(
+                id="",
+                doc_id=doc_id,
+                source=doc.source,
+                title=doc.title,
+                text=_join_units(packed),
+                ordinal=len(chunks),
+                collection=collection,
+                text_hash="",
+                page=min(pages) if pages else None,
+                page_end=max(pages) if pages and max(pages) != min(pages) else None,
+                section=section_of(headings),
+                heading=" > ".join(headings) or None,
+                extra=dict(extra or {}),
+            )
+            digest = text_hash(draft.embedding_text())
+            chunk_id = f"{doc_id}::{draft.ordinal}::{digest[:12]}"
+            chunks.append(_replace(draft, id=chunk_id, text_hash=digest))
+    return chunks
+
+
+def _join_units(units: list[_Unit]) -> str:
+    out = ""
+    for unit in units:
+        is_item = unit.text[:1] in "-*•" or unit.text[:2].rstrip(".)").isdigit()
+        out = f"{out}\n{unit.text}" if out and is_item else f"{out} {unit.text}" if out else unit.text
+    return out
+
+
+def _replace(chunk: Chunk, **changes: str) -> Chunk:
+    from dataclasses import replace
+
+    return replace(chunk, **changes)

@@ -1,0 +1,237 @@
+"""Incremental, crash-safe ingestion: files -> chunks -> vectors -> Chroma + catalog.
+
+Own pipeline rather than llama-index's `IngestionPipeline` + docstore: that one deduplicates whole
+documents, but cannot reuse vectors per chunk text, keep a keyword index in step, or repair a store
+after a kill -9. Here every file is one unit of work, committed last in the catalog; a start-up
+reconciliation makes Chroma agree with the catalog again, so an interrupted run simply resumes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ingest.catalog import now_iso
+from ingest.chunking import chunk_document
+from ingest.index import Index
+from ingest.loaders import LoadError, load_document, supported_suffixes
+
+PARSER_VERSION = "1"
+STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
+IGNORED_NAMES = {"collections.toml", ".DS_Store", "Thumbs.db"}
+
+
+@dataclass
+class FileResult:
+    source: str
+    status: str
+    collection: str = ""
+    chunks: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    embeddings_computed: int = 0
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(r.status for r in self.results)
+        return {status: counted.get(status, 0) for status in STATUSES}
+
+    @property
+    def chunks(self) -> int:
+        return sum(r.chunks for r in self.results if r.status in {"added", "updated", "unchanged"})
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    path: Path
+    root: str
+    source: str
+    collection: str
+    fingerprint: str
+    status: str  # added | updated | unchanged
+
+
+class IngestBusyError(RuntimeError):
+    pass
+
+
+@contextmanager
+def _exclusive(data_dir: Path) -> Iterator[None]:
+    """One writer at a time (CLI and admin console may both start a run)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "ingest.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IngestBusyError(
+                "Es läuft bereits ein Ingest auf diesem Datenverzeichnis / another ingest is running"
+            ) from exc
+        yield
+
+
+def discover(target: Path) -> tuple[Path, list[Path], bool]:
+    """(root, files, is_whole_folder); hidden files and folders are never ingested."""
+    target = target.resolve()
+    if target.is_file():
+        return target.parent, [target], False
+    if not target.is_dir():
+        raise FileNotFoundError(f"Pfad nicht gefunden / path not found: {target}")
+    files = sorted(
+        p for p in target.rglob("*")
+        if p.is_file()
+        and not any(part.startswith((".", "~$", "_")) for part in p.relative_to(target).parts)
+        and p.name not in IGNORED_NAMES
+    )
+    return target, files, True
+
+
+class Ingestor:
+    def __init__(self, index: Index, show_progress: bool = False) -> None:
+        self.index = index
+        self.settings = index.settings
+        self.show_progress = show_progress
+
+    def fingerprint(self, path: Path, collection: str) -> str:
+        """Changes whenever the file or anything that shapes its chunks changes."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        s = self.settings
+        return f"{digest}|{s.chunk_size}|{s.chunk_overlap}|{PARSER_VERSION}|{collection}"
+
+    def run(
+        self,
+        targets: list[Path],
+        collection: str | None = None,
+        rebuild: bool = False,
+        dry_run: bool = False,
+    ) -> IngestReport:
+        started = time.monotonic()
+        report = IngestReport(dry_run=dry_run)
+        computed_before = self.index.embedder.computed
+        with _exclusive(self.settings.data_dir):
+            if rebuild and not dry_run:
+                self.index.reset()
+            elif not rebuild:
+                self.index.check_embedder()
+            if not dry_run:
+                self.index.catalog.set_meta("embedder", self.index.embedder.name)
+                self._reconcile()
+            planned, deleted = self._plan(targets, collection, report, ignore_catalog=rebuild and dry_run)
+            for doc_id, source in deleted:
+                report.results.append(FileResult(source, "deleted", doc_id.split("/", 1)[0]))
+                if not dry_run:
+                    self._delete(doc_id)
+            work = [p for p in planned if p.status != "unchanged"]
+            for item in planned:
+                if item.status == "unchanged":
+                    record = self.index.catalog.file(f"{item.collection}/{item.source}")
+                    chunks = len(record.chunk_ids) if record else 0
+                    report.results.append(FileResult(item.source, "unchanged", item.collection, chunks))
+            if dry_run:
+                report.results.extend(FileResult(p.source, p.status, p.collection) for p in work)
+            else:
+                for item in tqdm(work, desc="Dateien", unit="Datei", disable=not self.show_progress):
+                    report.results.append(self._ingest_file(item))
+                self.index.catalog.set_meta("last_ingest", now_iso())
+        report.embeddings_computed = self.index.embedder.computed - computed_before
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _plan(
+        self, targets: list[Path], override: str | None, report: IngestReport, ignore_catalog: bool
+    ) -> tuple[list[_Planned], list[tuple[str, str]]]:
+        catalog = self.index.catalog
+        supported = supported_suffixes()
+        planned: list[_Planned] = []
+        deleted: list[tuple[str, str]] = []
+        for target in targets:
+            root, files, whole = discover(target)
+            known = {} if ignore_catalog else catalog.files(str(root))
+            seen: set[str] = set()
+            for path in files:
+                source = path.relative_to(root).as_posix()
+                if path.suffix.lower() not in supported:
+                    report.results.append(FileResult(
+                        source, "skipped",
+                        error=f"Dateityp {path.suffix or '(ohne Endung)'} wird nicht unterstützt / unsupported type",
+                    ))
+                    continue
+                collection = override or self.index.collections.collection_for(source)
+                doc_id = f"{collection}/{source}"
+                seen.add(doc_id)
+                fingerprint = self.fingerprint(path, collection)
+                record = known.get(doc_id)
+                if record and record.status == "ok" and record.fingerprint == fingerprint:
+                    status = "unchanged"
+                elif record and record.chunk_ids:
+                    status = "updated"
+                else:
+                    status = "added"
+                planned.append(_Planned(path, str(root), source, collection, fingerprint, status))
+            if whole:
+                deleted.extend((d, r.source) for d, r in known.items() if d not in seen)
+        return planned, deleted
+
+    def _ingest_file(self, item: _Planned) -> FileResult:
+        catalog, store, embedder = self.index.catalog, self.index.store, self.index.embedder
+        doc_id = f"{item.collection}/{item.source}"
+        try:
+            doc = load_document(item.path, item.source, int(self.settings.max_file_mb * 1_000_000))
+        except LoadError as exc:
+            catalog.mark_failed(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
+                                fingerprint=item.fingerprint, error=str(exc))
+            return FileResult(item.source, "failed", item.collection, error=str(exc))
+        extra = {
+            **doc.meta,
+            "kind": doc.kind,
+            "access": self.index.collections.access_label(item.collection),
+            "ingested_at": now_iso(),
+        }
+        extra.pop("pages", None)
+        chunks = chunk_document(doc, collection=item.collection, chunk_size=self.settings.chunk_size,
+                                chunk_overlap=self.settings.chunk_overlap, extra=extra)
+        with tqdm(total=len(chunks), desc=f"  {item.source[-40:]}", unit="Chunk", leave=False,
+                  disable=not self.show_progress) as bar:
+            vectors = embedder.embed([(c.text_hash, c.embedding_text()) for c in chunks],
+                                     self.settings.embed_batch_size, progress=bar.update)
+        store.upsert(chunks, [vectors[c.text_hash] for c in chunks])
+        previous = catalog.file(doc_id)
+        new_ids = {c.id for c in chunks}
+        stale = (set(previous.chunk_ids) if previous else set()) | store.ids_of(doc_id)
+        store.delete(sorted(stale - new_ids))
+        catalog.commit_file(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
+                            fingerprint=item.fingerprint, title=doc.title, kind=doc.kind, chunks=chunks)
+        return FileResult(item.source, item.status, item.collection, len(chunks))
+
+    def _delete(self, doc_id: str) -> None:
+        record = self.index.catalog.file(doc_id)
+        ids = set(record.chunk_ids if record else ()) | self.index.store.ids_of(doc_id)
+        self.index.store.delete(sorted(ids))
+        self.index.catalog.delete_file(doc_id)
+
+    def _reconcile(self) -> None:
+        """Make Chroma agree with the catalog after an interrupted run."""
+        catalog, store = self.index.catalog, self.index.store
+        in_store, in_catalog = store.ids(), catalog.chunk_ids()
+        orphans = in_store - in_catalog
+        if orphans:
+            store.delete(sorted(orphans))
+        missing = in_catalog - in_store
+        for doc_id in {c.doc_id for c in catalog.chunks(missing).values()}:
+            catalog.invalidate(doc_id)

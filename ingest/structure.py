@@ -1,0 +1,163 @@
+"""Pure parsing of document structure: front matter, headings, legal sections (no I/O)."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.models import Block
+from ingest.text_clean import unwrap_lines
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_LEGAL = re.compile(r"^\s*(§§?|Art\.?|Artikel)\s*(\d+\s?[a-z]?)\b", re.IGNORECASE)
+# A line that opens a legal section in running text (PDF, TXT): "§ 3 Steuersatz", "Art. 5 Inkrafttreten".
+_LEGAL_HEADING_LINE = re.compile(
+    r"^(§|Art\.?|Artikel)\s*\d+\s?[a-z]?\.?(\s+(?!(Abs|Absatz|Satz|Nr|S\.|des|der|bis|und|oder|in|gilt)\b)"
+    r"[A-ZÄÖÜ(][^\n]{0,90})?$"
+)
+_NUMBERED_HEADING_LINE = re.compile(r"^(\d{1,2}(\.\d{1,2})*\.?)\s+[A-ZÄÖÜ][^\n]{1,70}$")
+_TOC_ENTRY = re.compile(r"\s\d{1,3}$")  # "2. Aktuelle Situation 2": a table-of-contents line
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|`)")
+_HTML_TAG = re.compile(r"<[^>]+>")
+_LIST_ITEM = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+")
+_DEFINITION = re.compile(r"^:\s+")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split a leading `---` block of `key: value` lines from the body."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in match.group(1).split("\n"):
+        if ":" in line and not line.lstrip().startswith("#"):
+            key, value = line.split(":", 1)
+            value = value.split(" #", 1)[0].strip().strip("\"'")
+            if key.strip() and value:
+                meta[key.strip().lower()] = value
+    return meta, text[match.end() :]
+
+
+def section_label(heading: str) -> str | None:
+    """'§ 17 Anmeldung, Abmeldung' -> '§ 17'; 'Art. 20a' -> 'Art 20a'; other headings -> None."""
+    match = _LEGAL.match(heading)
+    if not match:
+        return None
+    sign = match.group(1).rstrip(".").lower()
+    number = match.group(2).replace(" ", "")
+    return f"§ {number}" if sign.startswith("§") else f"Art {number}"
+
+
+def section_of(headings: tuple[str, ...]) -> str | None:
+    """The citable section of a heading path: the innermost legal label, else the innermost heading."""
+    for heading in reversed(headings):
+        label = section_label(heading)
+        if label:
+            return label
+    return headings[-1] if headings else None
+
+
+def clean_markdown_inline(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    text = _HTML_TAG.sub("", text)
+    return _MD_EMPHASIS.sub("", text)
+
+
+def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
+    """Markdown body -> (first H1 or None, blocks with heading paths). The H1 is the title, not a section."""
+    title: str | None = None
+    stack: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        text = _join_paragraph(paragraph)
+        paragraph.clear()
+        if text:
+            blocks.append(Block(text=text, headings=tuple(h for _, h in stack)))
+
+    for raw in body.split("\n"):
+        line = raw.rstrip()
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+            continue
+        heading = None if in_fence else _MD_HEADING.match(line)
+        if heading:
+            flush()
+            level, text = len(heading.group(1)), clean_markdown_inline(heading.group(2)).strip()
+            if level == 1 and title is None and not blocks and not stack:
+                title = text
+                continue
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+        elif not line.strip():
+            flush()
+        else:
+            paragraph.append(clean_markdown_inline(_DEFINITION.sub("", line)))
+    flush()
+    return title, blocks
+
+
+def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = True) -> list[Block]:
+    """Plain text per page -> blocks; detects `§ N` / `Art N` heading lines and '1. Zweck' headings.
+
+    The heading path runs on across pages, so a section that starts on page 2 and goes on to page 3
+    keeps its label on both. Heading lines stay in the text too: a line taken for a heading by
+    mistake then costs a section boundary, never content.
+    """
+    stack: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+    for page, text in pages:
+        paragraph: list[str] = []
+
+        def flush(page: int | None = page, paragraph: list[str] = paragraph) -> None:
+            joined = _join_paragraph(paragraph)
+            paragraph.clear()
+            if joined:
+                blocks.append(Block(text=joined, page=page, headings=tuple(h for _, h in stack)))
+
+        lines = [raw.strip() for raw in text.split("\n")]
+        for i, line in enumerate(lines):
+            following = next((ln for ln in lines[i + 1 :] if ln), "")
+            level = _heading_level(line, numbered_headings, following)
+            if level:
+                flush()
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, line))
+                paragraph.append(line)
+            elif not line:
+                flush()
+            else:
+                paragraph.append(line)
+        flush()
+    return blocks
+
+
+def _heading_level(line: str, numbered: bool, following: str = "") -> int:
+    if not line or len(line) > 100 or line.endswith((",", ";")):
+        return 0
+    if _LEGAL_HEADING_LINE.match(line):
+        return 10
+    # A numbered line followed by another numbered line is a list item, not a heading.
+    if (numbered and len(line) <= 70 and not _TOC_ENTRY.search(line) and not line.endswith((".", ":", "!", "?"))
+            and _NUMBERED_HEADING_LINE.match(line) and not _LIST_ITEM.match(following)):
+        return 1 + line.split()[0].rstrip(".").count(".")
+    return 0
+
+
+def _join_paragraph(lines: list[str]) -> str:
+    """Unwrap hard-wrapped lines but keep list items on lines of their own."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if _LIST_ITEM.match(line) and current:
+            out.append(unwrap_lines("\n".join(current)))
+            current = []
+        current.append(line)
+    if current:
+        out.append(unwrap_lines("\n".join(current)))
+    return "\n".join(part for part in out if part).strip()

@@ -1,0 +1,92 @@
+"""Pure text clean-up for extracted document text (no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-zäöüß])")
+_SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+_PAGE_NUMBER = re.compile(r"^\s*(seite\s*)?\d+(\s*(von|/)\s*\d+)?\s*$", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize_whitespace(text: str) -> str:
+    """Unify spaces and line ends, drop soft hyphens and control characters, keep paragraph breaks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "").replace("\x00", "")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def join_hyphenated(text: str) -> str:
+    """Rejoin words split at a line end ("Wohn-\\ngeld" -> "Wohngeld"); keep real hyphens ("Bau-\\nUnd")."""
+    return _HYPHEN_BREAK.sub(r"\1", text)
+
+
+def strip_repeated_lines(pages: list[str], min_share: float = 0.6) -> list[str]:
+    """Remove running headers/footers: lines that recur at the top or bottom of most pages.
+
+    Digits are masked when comparing, so "Seite 3 von 9" matches on every page.
+    """
+    if len(pages) < 3:
+        return [_drop_page_numbers(p) for p in pages]
+    edge_lines: Counter[str] = Counter()
+    for page in pages:
+        lines = [ln for ln in page.split("\n") if ln.strip()]
+        edges = {_mask(ln) for ln in lines[:3] + lines[-3:]}
+        edge_lines.update(edges)
+    threshold = max(2, int(len(pages) * min_share + 0.5))
+    repeated = {line for line, count in edge_lines.items() if count >= threshold}
+    cleaned = []
+    for page in pages:
+        lines = page.split("\n")
+        non_empty = [i for i, ln in enumerate(lines) if ln.strip()]
+        edge_idx = set(non_empty[:3] + non_empty[-3:])
+        kept = [ln for i, ln in enumerate(lines) if not (i in edge_idx and _mask(ln) in repeated)]
+        cleaned.append(_drop_page_numbers("\n".join(kept)))
+    return cleaned
+
+
+def _mask(line: str) -> str:
+    return _DIGITS.sub("#", line.strip().lower())
+
+
+def _drop_page_numbers(page: str) -> str:
+    lines = page.split("\n")
+    while lines and (not lines[-1].strip() or _PAGE_NUMBER.match(lines[-1])):
+        lines.pop()
+    while lines and (not lines[0].strip() or _PAGE_NUMBER.match(lines[0])):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def unwrap_lines(paragraph: str) -> str:
+    """Join hard-wrapped lines of one paragraph into running text."""
+    return " ".join(line.strip() for line in paragraph.split("\n") if line.strip())
+
+
+_NOT_TITLE = re.compile(
+    r"(telefon|tel\.|fax|datum|e-mail|@|www\.|https?:|az:|aktenzeichen|seite \d|^an |^\d)", re.IGNORECASE
+)
+
+
+def guess_title(pages: list[str]) -> str:
+    """The first lines of the first page that read like a title, not a letterhead or contact line."""
+    for page in pages[:2]:
+        lines = [ln.strip() for ln in page.split("\n")[:40]]
+        for i, line in enumerate(lines):
+            if _title_like(line, 12):
+                title = line
+                for follow in lines[i + 1 : i + 4]:
+                    if not _title_like(follow, 3) or len(title) + len(follow) > 150:
+                        break
+                    title = f"{title} {follow}"
+                return title
+    return ""
+
+
+def _title_like(line: str, min_len: int) -> bool:
+    letters = sum(ch.isalpha() for ch in line)
+    return min_len <= len(line) <= 160 and letters > len(line) * 0.6 and not _NOT_TITLE.search(line)
