@@ -60,7 +60,9 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        # renamed in sentence-transformers 6; keep older releases working
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(

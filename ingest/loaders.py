@@ -166,8 +166,8 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
             continue
         style = (paragraph.style.name if paragraph.style is not None else "").lower()
         level = _docx_heading_level(style)
-        if level == 0 and not title:
-            title = text
+        if level == 0:
+            title = title or text
         elif level:
             while stack and stack[-1][0] >= level:
                 stack.pop()

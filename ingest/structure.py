@@ -122,7 +122,8 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
         lines = [raw.strip() for raw in text.split("\n")]
         for i, line in enumerate(lines):
             following = next((ln for ln in lines[i + 1 :] if ln), "")
-            level = _heading_level(line, numbered_headings, following)
+            previous = next((ln for ln in reversed(lines[:i]) if ln), "")
+            level = _heading_level(line, numbered_headings, (previous, following))
             if level:
                 flush()
                 while stack and stack[-1][0] >= level:
@@ -137,14 +138,14 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
     return blocks
 
 
-def _heading_level(line: str, numbered: bool, following: str = "") -> int:
+def _heading_level(line: str, numbered: bool, neighbours: tuple[str, str] = ("", "")) -> int:
     if not line or len(line) > 100 or line.endswith((",", ";")):
         return 0
     if _LEGAL_HEADING_LINE.match(line):
         return 10
-    # A numbered line followed by another numbered line is a list item, not a heading.
+    # A numbered line next to another numbered line is a list item, not a heading.
     if (numbered and len(line) <= 70 and not _TOC_ENTRY.search(line) and not line.endswith((".", ":", "!", "?"))
-            and _NUMBERED_HEADING_LINE.match(line) and not _LIST_ITEM.match(following)):
+            and _NUMBERED_HEADING_LINE.match(line) and not any(_LIST_ITEM.match(n) for n in neighbours)):
         return 1 + line.split()[0].rstrip(".").count(".")
     return 0
 

@@ -10,6 +10,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _PAGE_NUMBER = re.compile(r"^\s*(seite\s*)?\d+(\s*(von|/)\s*\d+)?\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+_PAGE_WORD = re.compile(r"\b(seite|page|blatt|s\.)\s*\d", re.IGNORECASE)
 
 
 def normalize_whitespace(text: str) -> str:
@@ -50,7 +51,9 @@ def strip_repeated_lines(pages: list[str], min_share: float = 0.6) -> list[str]:
 
 
 def _mask(line: str) -> str:
-    return _DIGITS.sub("#", line.strip().lower())
+    """Digits are masked only in page-number lines ("Seite 3 von 9"); other lines must repeat exactly."""
+    line = line.strip().lower()
+    return _DIGITS.sub("#", line) if _PAGE_WORD.search(line) else line
 
 
 def _drop_page_numbers(page: str) -> str:

@@ -1,0 +1,86 @@
+"""Shared fixtures: settings on temporary folders, the fake and the real embedder, broken files."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.embed import Embedder, FakeEmbedder
+from ingest.index import Index, open_index
+from ingest.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+SHARED = REPO.parent / "shared"
+LAWS = SHARED / "corpus-public" / "gesetze"
+COUNCIL = SHARED / "corpus-public" / "ratsdokumente-muenchen"
+# Vectors are reused by text hash across test runs and temporary indexes (gitignored).
+EMBED_CACHE = REPO / ".cache" / "test-embeddings.sqlite"
+
+
+def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides: object) -> Settings:
+    return load_settings(
+        data_dir=data_dir,
+        corpus_dir=corpus_dir,
+        collections_file=CORPUS / "collections.toml",
+        **overrides,
+    )
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+    return open_index(settings, embedder=embedder)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer's AUSKUNFT_* variables or auskunft.toml leak into a test."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("AUSKUNFT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AUSKUNFT_CONFIG", str(tmp_path / "no-such-auskunft.toml"))
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def fake_index(tmp_path: Path) -> Iterator[Index]:
+    index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def e5_embedder() -> Embedder:
+    from ingest.embed import E5Embedder
+
+    return E5Embedder()
+
+
+def require_shared(path: Path) -> None:
+    if not path.is_dir():
+        pytest.skip(f"{path} fehlt: ../shared/ liegt nicht neben dem Repository (shared data absent)")
+
+
+@pytest.fixture(scope="session")
+def laws_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) -> Iterator[tuple[Index, object]]:
+    """The 22 federal laws ingested once per test session with the real e5 model (vectors cached)."""
+    from ingest.pipeline import Ingestor
+
+    require_shared(LAWS)
+    data = tmp_path_factory.mktemp("laws-data")
+    settings = load_settings(data_dir=data, corpus_dir=LAWS, collections_file=data / "none.toml",
+                             embedding_cache=EMBED_CACHE)
+    index = open_index(settings, embedder=e5_embedder)
+    report = Ingestor(index).run([LAWS], collection="gesetze")
+    yield index, report
+    index.close()

@@ -1,0 +1,41 @@
+"""Real Munich council PDFs: tables, letterheads, and five scans without a text layer."""
+
+from pathlib import Path
+
+import pytest
+
+from ingest.embed import Embedder
+from ingest.index import open_index
+from ingest.pipeline import Ingestor
+from ingest.settings import load_settings
+
+from conftest import COUNCIL, EMBED_CACHE, require_shared
+
+pytestmark = pytest.mark.integration
+
+SCANS = {"5913320.pdf", "5913322.pdf", "5913324.pdf", "5913326.pdf", "5913328.pdf"}
+
+
+def test_council_pdfs_ingest_with_pages_and_scans_reported(tmp_path: Path, e5_embedder: Embedder) -> None:
+    require_shared(COUNCIL)
+    folder = tmp_path / "rat"
+    folder.mkdir()
+    for pdf in COUNCIL.glob("*.pdf"):
+        if "_part_" not in pdf.name:  # the parts repeat 5932071.pdf page by page
+            (folder / pdf.name).symlink_to(pdf)
+    settings = load_settings(data_dir=tmp_path / "data", collections_file=tmp_path / "none.toml",
+                             embedding_cache=EMBED_CACHE)
+    index = open_index(settings, embedder=e5_embedder)
+    report = Ingestor(index).run([folder], collection="rat")
+    failed = {r.source: r.error for r in report.failed}
+    assert set(failed) == SCANS
+    assert all("Textebene" in (e or "") for e in failed.values())
+    assert report.counts()["added"] == 27 - len(SCANS)
+    chunks = index.catalog.chunks(index.catalog.chunk_ids()).values()
+    assert chunks and all(isinstance(c.metadata.get("page"), int) for c in chunks)
+    pages_of_big_report = {c.metadata["page"] for c in chunks if c.metadata["source"] == "5932071.pdf"}
+    assert max(pages_of_big_report) >= 25
+    # printed page numbers ("Seite 2" on PDF page 4) are layout, not content
+    report_chunks = [c for c in chunks if c.metadata["source"] == "6414694.pdf"]
+    assert report_chunks and not any(c.text.startswith("Seite ") for c in report_chunks)
+    index.close()

@@ -1,0 +1,26 @@
+import pytest
+
+from ingest.analyzer import analyze, fold
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(("typed", "proper"), [("Gebuehren", "Gebühren"), ("Haeuser", "Häuser"),
+                                               ("Strasse", "Straße"), ("Moebel", "Möbel")])
+def test_transcribed_umlauts_and_sharp_s_analyse_alike(typed: str, proper: str) -> None:
+    assert analyze(typed) == analyze(proper)
+
+
+def test_real_ue_sequences_survive() -> None:
+    assert fold("Steuer") == "steuer"
+    assert fold("Dauer") == "dauer"
+
+
+def test_inflections_share_a_stem_and_stopwords_go() -> None:
+    assert analyze("die Anmeldungen") == analyze("Anmeldung")
+    assert analyze("Wie melde ich mich an?") == ["meld"]
+
+
+def test_numbers_and_section_numbers_are_kept() -> None:
+    terms = analyze("§ 17a BMG, 96 Euro")
+    assert "17a" in terms and "96" in terms and "bmg" in terms

@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from ingest.analyzer import analyze
+from ingest.catalog import Catalog
+from ingest.chunking import chunk_document
+from ingest.models import Block, LoadedDocument
+
+pytestmark = pytest.mark.unit
+
+
+def _chunks(source: str, collection: str, texts: list[str]):
+    blocks = [Block(t, headings=(f"§ {i}",)) for i, t in enumerate(texts)]
+    doc = LoadedDocument(source=source, title=source, blocks=blocks)
+    return chunk_document(doc, collection=collection, chunk_size=300, chunk_overlap=0)
+
+
+def _commit(catalog: Catalog, source: str, collection: str, texts: list[str]) -> list[str]:
+    chunks = _chunks(source, collection, texts)
+    catalog.commit_file(doc_id=f"{collection}/{source}", root="/r", source=source, collection=collection,
+                        fingerprint="f", title=source, kind="markdown", chunks=chunks)
+    return [c.id for c in chunks]
+
+
+def test_keyword_search_ranks_and_filters_inside_the_query(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 96 Euro.", "Die Abfallgebühr beträgt 45 Euro."])
+    _commit(catalog, "personal.md", "personal", ["Hundesteuer für Beschäftigte: Sonderregel."])
+    hits = catalog.search_keywords(analyze("Hundesteuer Euro"), k=10)
+    assert hits[0][0].startswith("satzungen/hund.md::0")
+    assert {h[0].split("::")[0] for h in hits} == {"satzungen/hund.md", "personal/personal.md"}
+    only_public = catalog.search_keywords(analyze("Hundesteuer"), k=10, collections=["satzungen"])
+    assert only_public and all(h[0].startswith("satzungen/") for h in only_public)
+    assert catalog.search_keywords(analyze("Hundesteuer"), k=10, collections=[]) == []
+
+
+def test_commit_replaces_a_files_chunks_and_keywords_atomically(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    old = _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 96 Euro."])
+    new = _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 108 Euro."])
+    assert catalog.chunk_ids() == set(new) and not set(old) & set(new)
+    assert catalog.search_keywords(["96"], k=5) == []
+    assert [h[0] for h in catalog.search_keywords(["108"], k=5)] == new
+    catalog.delete_file("satzungen/hund.md")
+    assert catalog.chunk_ids() == set() and catalog.search_keywords(["108"], k=5) == []
+
+
+def test_failure_keeps_the_previous_version(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    ids = _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 96 Euro."])
+    catalog.mark_failed(doc_id="satzungen/hund.md", root="/r", source="hund.md", collection="satzungen",
+                        fingerprint="g", error="kaputt")
+    record = catalog.file("satzungen/hund.md")
+    assert record is not None and record.status == "failed" and record.error == "kaputt"
+    assert catalog.chunk_ids() == set(ids)
+
+
+def test_keyword_index_is_rebuilt_when_the_analyzer_changes(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 96 Euro."])
+    catalog.set_meta("analyzer", "old")
+    catalog.close()
+    reopened = Catalog(tmp_path / "c.sqlite")
+    assert reopened.get_meta("analyzer") != "old"
+    assert reopened.search_keywords(analyze("Hundesteuer"), k=5)

@@ -1,0 +1,81 @@
+import itertools
+
+import pytest
+
+from ingest.chunking import approx_tokens, chunk_document, split_sentences
+from ingest.models import Block, LoadedDocument
+
+pytestmark = pytest.mark.unit
+
+
+def _doc(blocks: list[Block]) -> LoadedDocument:
+    return LoadedDocument(source="satzungen/hundesteuer.pdf", title="Hundesteuersatzung", blocks=blocks)
+
+
+def test_german_abbreviations_and_ordinals_do_not_end_sentences() -> None:
+    text = "Gem. § 3 Abs. 1 Nr. 2 gilt das, z. B. für Hunde. Die Frist endet am 1. Januar 2025. Neu ab 2026."
+    assert split_sentences(text) == [
+        "Gem. § 3 Abs. 1 Nr. 2 gilt das, z. B. für Hunde.",
+        "Die Frist endet am 1. Januar 2025.",
+        "Neu ab 2026.",
+    ]
+
+
+def test_chunks_never_cross_sections_and_carry_labels() -> None:
+    blocks = [
+        Block("Die Steuer beträgt 96 Euro.", page=1, headings=("§ 4 Steuersätze",)),
+        Block("Blindenführhunde sind befreit.", page=1, headings=("§ 6 Steuerbefreiungen",)),
+    ]
+    chunks = chunk_document(_doc(blocks), collection="satzungen", chunk_size=300, chunk_overlap=40)
+    assert [(c.section, c.text) for c in chunks] == [
+        ("§ 4", "Die Steuer beträgt 96 Euro."),
+        ("§ 6", "Blindenführhunde sind befreit."),
+    ]
+    assert chunks[0].heading == "§ 4 Steuersätze"
+
+
+def test_long_sections_are_split_by_size_with_overlap_and_page_range() -> None:
+    sentences = [f"Satz Nummer {i} enthält eine Regelung über Gebühren und Fristen." for i in range(60)]
+    blocks = [Block(" ".join(sentences[:30]), page=2, headings=("§ 5 Gebühren",)),
+              Block(" ".join(sentences[30:]), page=3, headings=("§ 5 Gebühren",))]
+    chunks = chunk_document(_doc(blocks), collection="satzungen", chunk_size=120, chunk_overlap=30)
+    assert len(chunks) > 4
+    assert all(approx_tokens(c.text) <= 120 for c in chunks)
+    assert all(c.section == "§ 5" for c in chunks)
+    # overlap: each chunk starts with the last sentence(s) of the one before
+    for before, after in itertools.pairwise(chunks):
+        assert after.text.split(".")[0] in before.text
+    spanning = [c for c in chunks if c.page_end is not None]
+    assert spanning and all((c.page, c.page_end) == (2, 3) for c in spanning)
+    assert {c.page for c in chunks} == {2, 3}
+    covered = " ".join(c.text for c in chunks)
+    assert all(s in covered for s in sentences)
+
+
+def test_over_long_sentence_is_cut_by_words() -> None:
+    blocks = [Block("Wort " * 400, page=None, headings=())]
+    chunks = chunk_document(_doc(blocks), collection="c", chunk_size=100, chunk_overlap=0)
+    assert len(chunks) >= 4 and all(approx_tokens(c.text) <= 100 for c in chunks)
+
+
+def test_ids_are_deterministic_and_change_with_text() -> None:
+    blocks = [Block("Die Steuer beträgt 96 Euro.", page=1, headings=("§ 4 Steuersätze",))]
+    first = chunk_document(_doc(blocks), collection="satzungen", chunk_size=300, chunk_overlap=40)
+    again = chunk_document(_doc(blocks), collection="satzungen", chunk_size=300, chunk_overlap=40)
+    changed = chunk_document(
+        _doc([Block("Die Steuer beträgt 108 Euro.", page=1, headings=("§ 4 Steuersätze",))]),
+        collection="satzungen", chunk_size=300, chunk_overlap=40,
+    )
+    assert [c.id for c in first] == [c.id for c in again]
+    assert first[0].id != changed[0].id
+    assert first[0].id.startswith("satzungen/satzungen/hundesteuer.pdf::0::")
+
+
+def test_metadata_is_flat_and_has_no_none() -> None:
+    chunk = chunk_document(_doc([Block("Text hier.", page=None, headings=())]), collection="c",
+                           chunk_size=300, chunk_overlap=0, extra={"valid_from": "2024-01-01"})[0]
+    meta = chunk.metadata()
+    assert "page" not in meta and "section" not in meta
+    assert meta["valid_from"] == "2024-01-01"
+    assert all(isinstance(v, str | int | float | bool) for v in meta.values())
+    assert chunk.embedding_text().startswith("Hundesteuersatzung\n")

@@ -1,0 +1,169 @@
+"""Incremental ingest with the fake embedder and real Chroma: the manifest logic without a model."""
+
+from pathlib import Path
+
+import pytest
+
+from ingest.__main__ import main as cli
+from ingest.embed import FakeEmbedder
+from ingest.index import Index, IndexMismatchError
+from ingest.pipeline import Ingestor
+
+from conftest import build_index, make_settings
+from files import make_broken_files
+
+pytestmark = pytest.mark.unit
+
+
+def _state(index: Index) -> tuple[set[str], set[str]]:
+    return index.catalog.chunk_ids(), index.store.ids()
+
+
+def test_first_run_adds_everything_and_second_run_nothing(fake_index: Index, corpus_copy: Path) -> None:
+    first = Ingestor(fake_index).run([corpus_copy])
+    assert first.counts()["added"] == len([p for p in corpus_copy.rglob("*") if p.is_file()]) - 1  # collections.toml
+    assert first.counts()["failed"] == 0
+    catalog_ids, store_ids = _state(fake_index)
+    assert catalog_ids == store_ids and len(catalog_ids) == first.chunks
+    second = Ingestor(fake_index).run([corpus_copy])
+    assert second.counts()["unchanged"] == first.counts()["added"]
+    assert second.embeddings_computed == 0
+    assert _state(fake_index) == (catalog_ids, store_ids)
+
+
+def test_changed_file_replaces_only_its_chunks(fake_index: Index, corpus_copy: Path) -> None:
+    Ingestor(fake_index).run([corpus_copy])
+    before = fake_index.catalog.chunk_ids()
+    target = corpus_copy / "satzungen" / "abfallgebuehrensatzung.md"
+    text = target.read_text(encoding="utf-8")
+    assert "4,50" in text
+    target.write_text(text.replace("4,50", "5,25"), encoding="utf-8")
+    report = Ingestor(fake_index).run([corpus_copy])
+    assert report.counts()["updated"] == 1
+    after = fake_index.catalog.chunk_ids()
+    doc = "satzungen/satzungen/abfallgebuehrensatzung.md"
+    assert {i for i in before if not i.startswith(doc)} == {i for i in after if not i.startswith(doc)}
+    changed = {i for i in after if i.startswith(doc)} - before
+    assert 0 < len(changed) < len([i for i in after if i.startswith(doc)])
+    assert report.embeddings_computed == len(changed)  # unchanged paragraphs reuse their vectors
+    assert fake_index.store.ids() == after
+
+
+def test_deleted_file_disappears_everywhere(fake_index: Index, corpus_copy: Path) -> None:
+    Ingestor(fake_index).run([corpus_copy])
+    (corpus_copy / "archiv" / "archiv-marktrecht-1488.md").unlink()
+    report = Ingestor(fake_index).run([corpus_copy])
+    assert report.counts()["deleted"] == 1
+    ids, store = _state(fake_index)
+    assert not any("marktrecht" in i for i in ids | store)
+    assert fake_index.catalog.search_keywords(["marktrecht"], k=5) == []
+
+
+def test_crash_between_store_and_catalog_is_repaired(tmp_path: Path, corpus_copy: Path) -> None:
+    settings = make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite")
+    clean = build_index(make_settings(tmp_path / "clean", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
+    Ingestor(clean).run([corpus_copy])
+    expected = clean.catalog.chunk_ids()
+    clean.close()
+
+    crashing = build_index(settings, FakeEmbedder())
+    calls = {"n": 0}
+    original = crashing.catalog.commit_file
+
+    def commit_then_die(**kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt  # simulated kill after Chroma was written, before the catalog
+        original(**kwargs)
+
+    crashing.catalog.commit_file = commit_then_die  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        Ingestor(crashing).run([corpus_copy])
+    assert crashing.store.ids() != crashing.catalog.chunk_ids()  # the crash left orphans behind
+    crashing.close()
+
+    resumed = build_index(settings, FakeEmbedder())
+    report = Ingestor(resumed).run([corpus_copy])
+    assert report.counts()["added"] == len({i.split("::")[0] for i in expected}) - 4
+    assert resumed.catalog.chunk_ids() == expected == resumed.store.ids()
+    resumed.close()
+
+
+def test_vectors_lost_from_the_store_are_re_embedded(fake_index: Index, corpus_copy: Path) -> None:
+    Ingestor(fake_index).run([corpus_copy])
+    victim = sorted(fake_index.store.ids())[0]
+    fake_index.store.delete([victim])
+    report = Ingestor(fake_index).run([corpus_copy])
+    assert report.counts()["updated"] == 1
+    assert victim in fake_index.store.ids()
+
+
+def test_broken_files_are_reported_and_the_rest_ingested(fake_index: Index, corpus_copy: Path) -> None:
+    expected = make_broken_files(corpus_copy / "kaputt", "Ein Text mit ausreichend Inhalt. " * 20)
+    report = Ingestor(fake_index).run([corpus_copy])
+    failed = {r.source.split("/")[-1]: r.error for r in report.failed}
+    assert set(failed) == set(expected)
+    for name, word in expected.items():
+        assert word in (failed[name] or "")
+    assert report.counts()["added"] > 30
+
+
+def test_a_file_that_breaks_keeps_its_old_chunks(fake_index: Index, corpus_copy: Path) -> None:
+    Ingestor(fake_index).run([corpus_copy])
+    pdf = corpus_copy / "satzungen" / "hundesteuersatzung.pdf"
+    old = set(fake_index.catalog.chunk_ids_of("satzungen/satzungen/hundesteuersatzung.pdf"))
+    pdf.write_bytes(pdf.read_bytes()[:2000])
+    report = Ingestor(fake_index).run([corpus_copy])
+    assert [r.source for r in report.failed] == ["satzungen/hundesteuersatzung.pdf"]
+    assert set(fake_index.catalog.chunk_ids_of("satzungen/satzungen/hundesteuersatzung.pdf")) == old
+    assert old <= fake_index.store.ids()
+
+
+def test_dry_run_changes_nothing(fake_index: Index, corpus_copy: Path) -> None:
+    report = Ingestor(fake_index).run([corpus_copy], dry_run=True)
+    assert report.counts()["added"] > 30 and report.embeddings_computed == 0
+    assert _state(fake_index) == (set(), set())
+
+
+def test_collection_override_and_single_file(fake_index: Index, corpus_copy: Path) -> None:
+    one = corpus_copy / "bauen" / "bauvoranfrage.md"
+    report = Ingestor(fake_index).run([one], collection="gesetze")
+    assert [(r.source, r.collection, r.status) for r in report.results] == [("bauvoranfrage.md", "gesetze", "added")]
+    # a single-file run never deletes the other files of its folder
+    Ingestor(fake_index).run([corpus_copy / "bauen" / "bauen-faq.html"], collection="gesetze")
+    assert {c.split("::")[0] for c in fake_index.catalog.chunk_ids()} == {
+        "gesetze/bauvoranfrage.md", "gesetze/bauen-faq.html"}
+
+
+def test_switching_the_embedder_demands_a_rebuild(tmp_path: Path, corpus_copy: Path) -> None:
+    settings = make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite")
+    index = build_index(settings, FakeEmbedder())
+    Ingestor(index).run([corpus_copy / "bauen"])
+    index.close()
+
+    class OtherFake(FakeEmbedder):
+        name = "fake:other"
+
+    other = build_index(settings, OtherFake())
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        Ingestor(other).run([corpus_copy / "bauen"])
+    report = Ingestor(other).run([corpus_copy / "bauen"], rebuild=True)
+    assert report.counts()["added"] == 4
+    other.close()
+
+
+def test_cli_prints_table_and_strict_fails_on_broken_files(
+    tmp_path: Path, corpus_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
+    monkeypatch.setenv("AUSKUNFT_COLLECTIONS_FILE", str(corpus_copy / "collections.toml"))
+    (corpus_copy / "leer.txt").write_bytes(b"")
+    assert cli([str(corpus_copy), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "neu (added)" in out and "leer.txt: Datei ist leer" in out
+    assert cli([str(corpus_copy), "--quiet", "--strict"]) == 1
+    assert "unverändert" in capsys.readouterr().out
+    monkeypatch.setenv("AUSKUNFT_CHUNK_SIZE", "1")
+    assert cli([str(corpus_copy), "--quiet"]) == 2
+    assert "AUSKUNFT_CHUNK_SIZE" in capsys.readouterr().err

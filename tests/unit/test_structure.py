@@ -1,0 +1,84 @@
+import pytest
+
+from ingest.structure import markdown_blocks, section_label, section_of, split_front_matter, text_blocks
+
+pytestmark = pytest.mark.unit
+
+
+def test_front_matter_is_split_and_lowercased() -> None:
+    meta, body = split_front_matter("---\nTitle: Bundesmeldegesetz\nvalid_from: 2024-01-01\n---\n\n# BMG\n")
+    assert meta == {"title": "Bundesmeldegesetz", "valid_from": "2024-01-01"}
+    assert body.strip() == "# BMG"
+
+
+def test_text_without_front_matter_is_untouched() -> None:
+    assert split_front_matter("# Titel\nText") == ({}, "# Titel\nText")
+
+
+@pytest.mark.parametrize(
+    ("heading", "label"),
+    [
+        ("§ 17 Anmeldung, Abmeldung", "§ 17"),
+        ("§ 8a Schutzauftrag bei Kindeswohlgefährdung", "§ 8a"),
+        ("§17 Anmeldung", "§ 17"),
+        ("Art 20", "Art 20"),
+        ("Art. 28 Selbstverwaltung", "Art 28"),
+        ("Artikel 3", "Art 3"),
+        ("1. Zweck", None),
+        ("Abschnitt 3 - Allgemeine Meldepflichten", None),
+    ],
+)
+def test_section_labels(heading: str, label: str | None) -> None:
+    assert section_label(heading) == label
+
+
+def test_section_of_prefers_innermost_legal_label() -> None:
+    assert section_of(("Teil 2", "§ 4 Berechnungsgrößen", "Nummer 1")) == "§ 4"
+    assert section_of(("Öffnungszeiten", "Bürgerbüro Nord")) == "Bürgerbüro Nord"
+    assert section_of(()) is None
+
+
+def test_markdown_headings_become_paths_and_h1_the_title() -> None:
+    body = (
+        "# Bundesmeldegesetz (BMG)\n\nVorspann\n\n## Abschnitt 3 - Meldepflichten\n\n### § 17 Anmeldung\n\n"
+        "(1) Wer eine Wohnung bezieht, hat sich innerhalb von zwei Wochen\nnach dem Einzug anzumelden.\n\n"
+        "### § 18 Meldebescheinigung\n\n(1) Die Meldebehörde erteilt **auf Antrag** eine Bescheinigung.\n"
+    )
+    title, blocks = markdown_blocks(body)
+    assert title == "Bundesmeldegesetz (BMG)"
+    assert blocks[0].headings == ()
+    assert blocks[1].headings == ("Abschnitt 3 - Meldepflichten", "§ 17 Anmeldung")
+    assert blocks[1].text.startswith("(1) Wer eine Wohnung bezieht, hat sich innerhalb von zwei Wochen nach dem")
+    assert blocks[2].headings[-1] == "§ 18 Meldebescheinigung"
+    assert "**" not in blocks[2].text
+
+
+def test_list_items_keep_their_own_lines() -> None:
+    _, blocks = markdown_blocks("## Unterlagen\n\n- Mietvertrag\n- Einkommensnachweise der\n  letzten 12 Monate\n")
+    assert blocks[0].text == "- Mietvertrag\n- Einkommensnachweise der letzten 12 Monate"
+
+
+def test_plain_text_sections_run_across_pages() -> None:
+    pages = [
+        (1, "Hundesteuersatzung\n§ 1 Steuergegenstand\n(1) Gegenstand ist das Halten von Hunden."),
+        (2, "(2) Fortsetzung auf Seite zwei.\n§ 2 Steuersatz\nDie Steuer beträgt 96 Euro."),
+    ]
+    blocks = text_blocks(pages)
+    by_text = {b.text.split("\n")[0][:12]: b for b in blocks}
+    continued = next(b for b in blocks if b.text.startswith("(2) Fortsetzung"))
+    assert continued.page == 2
+    assert continued.headings == ("§ 1 Steuergegenstand",)
+    assert any(b.headings == ("§ 2 Steuersatz",) and "96 Euro" in b.text for b in blocks)
+    assert by_text  # heading lines stay in the text, nothing is dropped
+    assert "§ 2 Steuersatz" in " ".join(b.text for b in blocks)
+
+
+def test_references_and_list_items_are_not_headings() -> None:
+    blocks = text_blocks([(1, "§ 3 Abs. 2 gilt entsprechend.\n1. Lageplan\n2. Bauzeichnungen\nText")])
+    assert all(b.headings == () for b in blocks)
+
+
+def test_numbered_headings_are_detected_but_toc_lines_are_not() -> None:
+    blocks = text_blocks([(1, "1. Zweck\nDiese Anweisung regelt das.\n2. Aktuelle Situation 4\n")])
+    assert blocks[0].headings == ("1. Zweck",)
+    assert blocks[-1].headings == ("1. Zweck",)

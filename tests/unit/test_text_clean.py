@@ -1,0 +1,25 @@
+import pytest
+
+from ingest.text_clean import guess_title, join_hyphenated, normalize_whitespace, strip_repeated_lines
+
+pytestmark = pytest.mark.unit
+
+
+def test_hyphenation_at_line_end_is_joined_only_for_lowercase_continuations() -> None:
+    assert join_hyphenated("Der Wohn-\ngeldantrag") == "Der Wohngeldantrag"
+    assert join_hyphenated("Bau-\nUnd Planungsamt") == "Bau-\nUnd Planungsamt"
+
+
+def test_whitespace_is_normalised_and_soft_hyphens_removed() -> None:
+    assert normalize_whitespace("a\u00a0 b\r\n\n\n\nc\u00adde\x00") == "a b\n\ncde"
+
+
+def test_running_headers_and_page_numbers_are_stripped() -> None:
+    pages = [f"Stadt Musterstadt – Merkblatt\nInhalt {n} mit Text\nSeite {n} von 4" for n in range(1, 5)]
+    cleaned = strip_repeated_lines(pages)
+    assert cleaned == [f"Inhalt {n} mit Text" for n in range(1, 5)]
+
+
+def test_title_skips_letterhead_lines() -> None:
+    page = "Telefon: 233 – 26228\nDatum: 22.12.2020\nEntscheidung über die Gewährung\neines Zuschusses\n\nText"
+    assert guess_title([page]) == "Entscheidung über die Gewährung eines Zuschusses"
