@@ -87,3 +87,13 @@ def make_broken_files(folder: Path, good_pdf_text: str) -> dict[str, str]:
         "kaputt.pdf": "beschädigt",
         "binaer.md": "Binärdaten",
     }
+
+
+def make_chunks(source: str, collection: str, texts: list[str]) -> list:
+    """One chunk per text, each under its own `§ i` heading."""
+    from ingest.chunking import chunk_document
+    from ingest.models import Block, LoadedDocument
+
+    blocks = [Block(t, headings=(f"§ {i}",)) for i, t in enumerate(texts)]
+    doc = LoadedDocument(source=source, title=source, blocks=blocks)
+    return chunk_document(doc, collection=collection, chunk_size=300, chunk_overlap=0)

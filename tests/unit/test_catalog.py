@@ -4,20 +4,16 @@ import pytest
 
 from ingest.analyzer import analyze
 from ingest.catalog import Catalog
-from ingest.chunking import chunk_document
-from ingest.models import Block, LoadedDocument
+
+from files import make_chunks
 
 pytestmark = pytest.mark.unit
 
 
-def _chunks(source: str, collection: str, texts: list[str]):
-    blocks = [Block(t, headings=(f"§ {i}",)) for i, t in enumerate(texts)]
-    doc = LoadedDocument(source=source, title=source, blocks=blocks)
-    return chunk_document(doc, collection=collection, chunk_size=300, chunk_overlap=0)
 
 
 def _commit(catalog: Catalog, source: str, collection: str, texts: list[str]) -> list[str]:
-    chunks = _chunks(source, collection, texts)
+    chunks = make_chunks(source, collection, texts)
     catalog.commit_file(doc_id=f"{collection}/{source}", root="/r", source=source, collection=collection,
                         fingerprint="f", title=source, kind="markdown", chunks=chunks)
     return [c.id for c in chunks]
