@@ -189,12 +189,14 @@ def _docx_heading_level(style: str) -> int | None:
 
 
 _HTML_DROP = ("script", "style", "nav", "footer", "header", "aside", "noscript", "form", "template")
+_HTML_INLINE = {"a", "span", "b", "strong", "em", "i", "u", "small", "abbr", "code", "sup", "sub", "br", "time",
+                "mark", "cite", "q", "s", "del", "ins", "kbd", "var", "label"}
 _HTML_BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "td", "th", "caption", "address", "figcaption"}
 
 
 def load_html(path: Path, source: str) -> LoadedDocument:
     from bs4 import BeautifulSoup
-    from bs4.element import Tag
+    from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(_read_text(path), "lxml")
     meta = {
@@ -213,12 +215,26 @@ def load_html(path: Path, source: str) -> LoadedDocument:
     def text_of(tag: Tag) -> str:
         return normalize_whitespace(tag.get_text(" ", strip=True))
 
+    def add(text: str, prefix: str = "") -> None:
+        text = normalize_whitespace(text)
+        if text:
+            blocks.append(Block(prefix + text, headings=tuple(h for _, h in stack)))
+
     def walk(node: Tag) -> None:
         nonlocal title, h1_seen
+        loose: list[str] = []  # text directly inside a container (<div>Text <b>fett</b></div>)
         for child in node.children:
+            if type(child) is NavigableString:
+                loose.append(str(child))
+                continue
             if not isinstance(child, Tag):
                 continue
             name = child.name.lower()
+            if name in _HTML_INLINE:
+                loose.append(child.get_text(" "))
+                continue
+            add(" ".join(loose))
+            loose.clear()
             if len(name) == 2 and name[0] == "h" and name[1].isdigit():
                 level, text = int(name[1]), text_of(child)
                 if level == 1 and not h1_seen:
@@ -231,14 +247,12 @@ def load_html(path: Path, source: str) -> LoadedDocument:
             elif name == "tr":
                 cells = [text_of(c) for c in child.find_all(["td", "th"])]
                 if any(cells):
-                    blocks.append(Block(" | ".join(cells), headings=tuple(h for _, h in stack)))
-            elif name in _HTML_BLOCKS and not child.find(["p", "ul", "ol", "table"]):
-                text = text_of(child)
-                if text:
-                    prefix = "- " if name == "li" else ""
-                    blocks.append(Block(prefix + text, headings=tuple(h for _, h in stack)))
+                    add(" | ".join(cells))
+            elif name in _HTML_BLOCKS and not child.find(["p", "ul", "ol", "table", "div"]):
+                add(text_of(child), "- " if name == "li" else "")
             else:
                 walk(child)
+        add(" ".join(loose))
 
     walk(soup.body or soup)
     return LoadedDocument(source=source, title=title or path.stem, blocks=blocks, meta=_pick_meta(meta),

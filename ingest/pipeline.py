@@ -201,6 +201,7 @@ class Ingestor:
             **doc.meta,
             "kind": doc.kind,
             "access": self.index.collections.access_label(item.collection),
+            "content_hash": item.fingerprint.split("|", 1)[0],
             "ingested_at": now_iso(),
         }
         extra.pop("pages", None)

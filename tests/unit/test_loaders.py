@@ -84,3 +84,14 @@ def test_oversized_and_unsupported_files_are_refused(tmp_path: Path) -> None:
     exe.write_bytes(b"MZ")
     with pytest.raises(LoadError, match="nicht unterstützt"):
         load_document(exe, "tool.exe", MB)
+
+
+def test_html_keeps_loose_text_in_containers_and_nested_lists(tmp_path: Path) -> None:
+    html = """<html><body><h1>Sperrmüll</h1><div class="content">Sperrmüll wird <b>zweimal</b> im Jahr abgeholt.
+    <ul><li>Unterlagen:<ul><li>Abholkarte</li></ul></li></ul><!-- interner Kommentar --></div></body></html>"""
+    path = tmp_path / "s.html"
+    path.write_text(html, encoding="utf-8")
+    texts = [b.text for b in load_document(path, "s.html", MB).blocks]
+    assert texts[0] == "Sperrmüll wird zweimal im Jahr abgeholt."
+    assert "Unterlagen:" in texts and "- Abholkarte" in texts
+    assert not any("Kommentar" in t for t in texts)
