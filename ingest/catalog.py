@@ -43,10 +43,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     doc_id TEXT NOT NULL,
     collection TEXT NOT NULL,
     ordinal INTEGER NOT NULL,
+    section TEXT,
     text TEXT NOT NULL,
     metadata TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_section ON chunks(section);
 CREATE VIRTUAL TABLE IF NOT EXISTS keyword USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
 """
 
@@ -91,6 +93,7 @@ class Catalog:
         self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._writes = 0  # PRAGMA data_version does not count this connection's own commits
         with self._db:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -131,12 +134,14 @@ class Catalog:
         kind: str, chunks: list[Chunk],
     ) -> None:
         """Replace a file's chunks and keyword rows and record it as ingested, atomically."""
+        self._writes += 1
         with self._db:
             self._delete_chunks(doc_id)
             for chunk in chunks:
                 cursor = self._db.execute(
-                    "INSERT INTO chunks (id, doc_id, collection, ordinal, text, metadata) VALUES (?,?,?,?,?,?)",
-                    (chunk.id, doc_id, chunk.collection, chunk.ordinal, chunk.text,
+                    "INSERT INTO chunks (id, doc_id, collection, ordinal, section, text, metadata) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (chunk.id, doc_id, chunk.collection, chunk.ordinal, chunk.section, chunk.text,
                      json.dumps(chunk.metadata(), ensure_ascii=False)),
                 )
                 self._db.execute(
@@ -151,6 +156,7 @@ class Catalog:
     def mark_failed(self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str,
                     error: str) -> None:
         """Record a failure; a previously ingested version and its chunks stay searchable."""
+        self._writes += 1
         with self._db:
             existing = self.file(doc_id)
             if existing:
@@ -168,10 +174,12 @@ class Catalog:
 
     def invalidate(self, doc_id: str) -> None:
         """Force a file to be processed again (its vectors went missing from the store)."""
+        self._writes += 1
         with self._db:
             self._db.execute("UPDATE files SET fingerprint = NULL WHERE doc_id = ?", (doc_id,))
 
     def delete_file(self, doc_id: str) -> None:
+        self._writes += 1
         with self._db:
             self._delete_chunks(doc_id)
             self._db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
@@ -181,6 +189,7 @@ class Catalog:
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
     def clear(self) -> None:
+        self._writes += 1
         with self._db:
             for table in ("files", "chunks", "keyword"):
                 self._db.execute(f"DELETE FROM {table}")
@@ -188,6 +197,9 @@ class Catalog:
     # -- chunks -------------------------------------------------------------------------------------
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
+
+    def chunk_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def chunk_ids_of(self, doc_id: str) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
@@ -224,9 +236,29 @@ class Catalog:
             "last_ingest": self.get_meta("last_ingest"),
         }
 
+    def chunks_in_section(self, section: str, collections: Sequence[str] | None = None) -> list[StoredChunk]:
+        """All chunks labelled with a section ('§ 17'), in document order; for exact legal references."""
+        sql = "SELECT id, doc_id, collection, text, metadata FROM chunks WHERE section = ?"
+        args: list[object] = [section]
+        if collections is not None:
+            sql += f" AND collection IN ({','.join('?' * len(collections))})"
+            args.extend(collections)
+        rows = self._db.execute(sql + " ORDER BY doc_id, ordinal", args)
+        return [StoredChunk(cid, doc, coll, text, json.loads(meta)) for cid, doc, coll, text, meta in rows]
+
+    def data_version(self) -> int:
+        """Changes whenever any connection (another process too) has committed a write."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._writes
+
+    def vocabulary(self) -> dict[str, int]:
+        """Every term of the keyword index with the number of chunks that contain it."""
+        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.keyword_vocab USING fts5vocab(main, keyword, row)")
+        return dict(self._db.execute("SELECT term, doc FROM temp.keyword_vocab"))
+
     # -- keyword index ------------------------------------------------------------------------------
     def rebuild_keywords(self) -> None:
         """Re-analyse every stored chunk (after an analyzer change); no embedding involved."""
+        self._writes += 1
         with self._db:
             self._db.execute("DELETE FROM keyword")
             rows = self._db.execute("SELECT rowid, text, metadata FROM chunks").fetchall()
@@ -235,6 +267,32 @@ class Catalog:
                 terms = " ".join(analyze(passage_text(data.get("title"), data.get("heading"), text)))
                 self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (rowid, terms))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', ?)", (ANALYZER_VERSION,))
+
+    def search_phrase(self, terms: list[str], k: int, collections: Sequence[str] | None = None) -> list[str]:
+        """Chunks containing the analysed terms in this order (Drucksache numbers, signatures)."""
+        if not terms or (collections is not None and not collections):
+            return []
+        phrase = '"' + " ".join(t.replace('"', "") for t in terms) + '"'
+        sql = "SELECT c.id FROM keyword JOIN chunks c ON c.rowid = keyword.rowid WHERE keyword MATCH ?"
+        args: list[object] = [phrase]
+        if collections is not None:
+            sql += f" AND c.collection IN ({','.join('?' * len(collections))})"
+            args.extend(collections)
+        args.append(k)
+        return [row[0] for row in self._db.execute(sql + " ORDER BY bm25(keyword) LIMIT ?", args)]
+
+    def keyword_scores(self, terms: list[str], ids: Sequence[str]) -> dict[str, float]:
+        """BM25 of the given chunks for the terms (chunks without any term are absent)."""
+        unique = list(dict.fromkeys(t for t in terms if t))
+        if not unique or not ids:
+            return {}
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in unique)
+        rows = self._db.execute(
+            "SELECT c.id, bm25(keyword) FROM keyword JOIN chunks c ON c.rowid = keyword.rowid "
+            f"WHERE keyword MATCH ? AND c.id IN ({','.join('?' * len(ids))})",
+            [match, *ids],
+        )
+        return {cid: -score for cid, score in rows}
 
     def search_keywords(
         self, terms: list[str], k: int, collections: Sequence[str] | None = None

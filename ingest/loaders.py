@@ -85,6 +85,8 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
     meta, body = split_front_matter(_read_text(path))
     h1, blocks = markdown_blocks(normalize_whitespace(body))
     title = meta.get("title") or h1 or path.stem
+    if h1 and h1 != title and h1.startswith(title):
+        title = h1  # "Baugesetzbuch (BauGB)" carries the abbreviation people cite
     return LoadedDocument(source=source, title=title, blocks=blocks, meta=_pick_meta(meta), kind="markdown")
 
 

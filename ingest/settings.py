@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,6 +45,30 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
 
+    # -- answering -------------------------------------------------------------------------------
+    answer_backend: Literal["extractive", "llamacpp", "openai"] = Field(
+        "extractive", description="'extractive' (no LLM), 'llamacpp' (local GGUF) or 'openai' (compatible server)."
+    )
+    top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer and shown as sources.")
+    retrieval_candidates: int = Field(40, ge=5, le=500, description="Candidates per retriever before fusion.")
+    fusion: Literal["hybrid", "rrf", "dense", "keyword"] = Field(
+        "hybrid", description="'hybrid' (default, see bot/fusion.py), plain 'rrf', or one retriever alone."
+    )
+    fusion_alpha: float = Field(0.7, ge=0, le=1, description="Dense share of the score part of 'hybrid'.")
+    fusion_rank_mix: float = Field(0.6, ge=0, le=5, description="Weight of the rank part of 'hybrid'.")
+    reranker: str | None = Field(None, description="sentence-transformers CrossEncoder name or path; off if unset.")
+    abstain_min_dense: float = Field(0.84, ge=0, le=1, description="Decline below this cosine (e5 scale).")
+    abstain_min_known: float = Field(0.5, ge=0, le=1, description="Decline when fewer question nouns are known.")
+    llm_model_path: Path | None = Field(None, description="GGUF file for the 'llamacpp' backend.")
+    llm_context: int = Field(4096, ge=512, le=131072)
+    llm_max_tokens: int = Field(400, ge=16, le=8192)
+    llm_temperature: float = Field(0.1, ge=0, le=2)
+    llm_threads: int | None = Field(None, ge=1, le=256)
+    openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1 (Ollama), vLLM, llama.cpp")
+    openai_model: str | None = None
+    openai_api_key: SecretStr | None = Field(None, description="Read from AUSKUNFT_OPENAI_API_KEY; never logged.")
+    llm_timeout: float = Field(60.0, gt=0)
+
     @field_validator("embedder")
     @classmethod
     def _known_embedder(cls, value: str) -> str:
@@ -58,10 +82,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.chunk_overlap * 2 > self.chunk_size:
             raise ValueError(
                 f"chunk_overlap ({self.chunk_overlap}) must be at most half of chunk_size ({self.chunk_size})"
+            )
+        if self.answer_backend == "llamacpp" and not self.llm_model_path:
+            raise ValueError("answer_backend 'llamacpp' needs llm_model_path (AUSKUNFT_LLM_MODEL_PATH) to a GGUF file")
+        if self.answer_backend == "openai" and not (self.openai_base_url and self.openai_model):
+            raise ValueError(
+                "answer_backend 'openai' needs openai_base_url and openai_model "
+                "(AUSKUNFT_OPENAI_BASE_URL, AUSKUNFT_OPENAI_MODEL)"
             )
         return self
 

@@ -35,6 +35,7 @@ class VectorStore(Protocol):
     def ids_of(self, doc_id: str) -> set[str]: ...
     def count(self) -> int: ...
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[VectorHit]: ...
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
     def reset(self) -> None: ...
 
 
@@ -87,6 +88,12 @@ class ChromaStore:
                 strict=True,
             )
         ]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        result = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(result["ids"], result["embeddings"], strict=True)}
 
     def reset(self) -> None:
         self._client.delete_collection(self._name)

@@ -1,0 +1,64 @@
+"""CLI: `python -m bot "Frage" [--department D] [--style einfach] [--language en] [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.assistant import Assistant, QuestionError, User
+from bot.models import Answer
+from ingest.collections import CollectionsError
+from ingest.index import IndexMismatchError
+from ingest.settings import SettingsError, load_settings
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.notice:
+        lines += [f"Hinweis: {answer.notice}", ""]
+    if answer.sources:
+        lines.append("Quellen:")
+        for source in answer.sources:
+            where = f", {source.location}" if source.location else ""
+            lines.append(f"  [{source.number}] {source.title}{where} — {source.path} ({source.collection})")
+            if source.highlight:
+                lines.append(f"      „{source.highlight[:200]}“")
+    if answer.flagged:
+        lines += ["", "Vorsicht, nicht durch die Quelle gedeckt:"] + [f"  - {s}" for s in answer.flagged]
+    return "\n".join(lines).rstrip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Eine Frage an Auskunft stellen.")
+    parser.add_argument("question", nargs="+", help="die Frage")
+    parser.add_argument("--department", help="als Beschäftigte(r) dieser Abteilung fragen (Standard: alle Rechte)")
+    parser.add_argument("--collection", action="append", help="nur in dieser Sammlung suchen (mehrfach möglich)")
+    parser.add_argument("--style", default="standard", choices=["standard", "einfach"])
+    parser.add_argument("--language", default="de")
+    parser.add_argument("--json", action="store_true", help="Antwort als JSON ausgeben")
+    parser.add_argument("--config", help="auskunft.toml")
+    args = parser.parse_args(argv)
+    try:
+        from pathlib import Path
+
+        settings = load_settings(Path(args.config) if args.config else None)
+        assistant = Assistant(settings)
+    except (SettingsError, CollectionsError) as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 2
+    user = User(department=args.department) if args.department else None
+    try:
+        answer = assistant.ask(" ".join(args.question), user=user, style=args.style, language=args.language,
+                               collections=args.collection)
+    except (QuestionError, IndexMismatchError) as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        assistant.close()
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The Python API of the answer engine: `Assistant(settings).ask(question, user=..., ...) -> Answer`."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from bot.abstain import Evidence, Thresholds, no_answer_text, should_abstain
+from bot.backends import make_backend
+from bot.backends.base import LANGUAGES, STYLES, AnswerBackend, AnswerRequest, BackendResult, QueryTerm
+from bot.citations import cited_numbers, drop_invalid_markers, make_sources, unsupported_sentences
+from bot.conversation import condense
+from bot.logbook import Logbook
+from bot.models import Answer, Hit
+from bot.query import topic_terms
+from bot.rerank import make_reranker
+from bot.retrieval import HybridRetriever
+from ingest.index import Index, open_index
+from ingest.settings import Settings
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long, unknown style); the message is for the user."""
+
+
+@dataclass(frozen=True)
+class User:
+    """Who asks. `department` decides which collections retrieval may touch."""
+
+    name: str | None = None
+    department: str | None = None
+    is_admin: bool = False
+
+
+class Assistant:
+    def __init__(self, settings: Settings, index: Index | None = None, backend: AnswerBackend | None = None,
+                 logbook: Logbook | None = None) -> None:
+        self.settings = settings
+        self.index = index or open_index(settings)
+        self.retriever = HybridRetriever(
+            self.index, candidates=settings.retrieval_candidates, fusion=settings.fusion,
+            alpha=settings.fusion_alpha, rank_mix=settings.fusion_rank_mix, reranker=make_reranker(settings.reranker),
+        )
+        self.backend = backend or make_backend(settings, self.index.embedder)
+        self.logbook = logbook or Logbook(settings.data_dir / "logbook.sqlite")
+        self.thresholds = Thresholds(min_dense=settings.abstain_min_dense, min_known=settings.abstain_min_known)
+
+    # -- permissions ------------------------------------------------------------------------------
+    def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str] | None:
+        """Collections the user may search, narrowed to `requested`; None = unrestricted (admin, demo)."""
+        existing = list(self.index.catalog.stats()["collections"])  # type: ignore[call-overload]
+        if user is None or user.is_admin:
+            allowed = None
+        else:
+            allowed = self.index.collections.visible_to(user.department, existing)
+        if requested is not None:
+            allowed = [c for c in requested if allowed is None or c in allowed]
+        return allowed
+
+    # -- asking -----------------------------------------------------------------------------------
+    def ask(self, question: str, user: User | None = None, history: list[tuple[str, str]] | None = None,
+            style: str = "standard", language: str = "de", collections: Sequence[str] | None = None) -> Answer:
+        answer: Answer | None = None
+        for piece in self.ask_stream(question, user, history, style, language, collections):
+            if isinstance(piece, Answer):
+                answer = piece
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, user: User | None = None, history: list[tuple[str, str]] | None = None,
+                   style: str = "standard", language: str = "de",
+                   collections: Sequence[str] | None = None) -> Iterator[str | Answer]:
+        """Yield text pieces as they are produced, then the finished `Answer` last."""
+        question = self._check(question, style, language)
+        history = history or []
+        started = time.perf_counter()
+        search_query = condense(question, history)
+        allowed = self.allowed_collections(user, collections)
+        hits = self.retriever.retrieve(search_query, allowed, k=self.settings.top_k)
+        terms = self.retriever.query_terms(search_query)
+        retrieved = time.perf_counter()
+        timings = {"retrieval": (retrieved - started) * 1000}
+
+        if should_abstain(self.evidence(search_query, hits), self.thresholds):
+            self.logbook.record_gap(question, allowed)
+            text = no_answer_text(self._contacts(hits))
+            yield text
+            timings["answer"] = (time.perf_counter() - started) * 1000
+            yield Answer(question=question, text=text, sources=[], abstained=True, backend=self.backend.name,
+                         style=style, search_query=search_query, hits=hits, timings_ms=timings)
+            return
+
+        sources = make_sources(hits)
+        passages = {s.number: self._passage(h) for s, h in zip(sources, hits, strict=True)}
+        request = AnswerRequest(
+            question=question, search_query=search_query, sources=sources, passages=passages,
+            terms={t: QueryTerm(self.retriever.idf(t), frozenset(v)) for t, v in terms.expansions.items() if v},
+            exact={s.number for s, h in zip(sources, hits, strict=True) if h.exact},
+            style=style, language=language, history=history,
+        )
+        result = BackendResult()
+        pieces = []
+        for piece in self.backend.stream(request, result):
+            pieces.append(piece)
+            yield piece
+        text = drop_invalid_markers("".join(pieces).strip(), {s.number for s in sources})
+        sources = make_sources(hits, {hits[n - 1].id: h for n, h in result.highlights.items() if n <= len(hits)})
+        cited = cited_numbers(text)
+        shown = [s for s in sources if s.number in cited] or sources
+        flagged = unsupported_sentences(text, sources, passages)
+        timings["answer"] = (time.perf_counter() - started) * 1000
+        yield Answer(question=question, text=text, sources=shown, backend=self.backend.name, style=style,
+                     search_query=search_query, flagged=flagged, hits=hits, timings_ms=timings,
+                     notice=result.notice)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    @staticmethod
+    def _check(question: str, style: str, language: str) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise QuestionError("Bitte eine Frage eingeben.")
+        if len(question) > 2000:
+            raise QuestionError("Die Frage ist zu lang (höchstens 2000 Zeichen).")
+        if style not in STYLES:
+            raise QuestionError(f"Unbekannter Antwortstil {style!r}; erlaubt: {', '.join(STYLES)}.")
+        if language not in LANGUAGES:
+            raise QuestionError(f"Unbekannte Sprache {language!r}; erlaubt: {', '.join(LANGUAGES)}.")
+        return question
+
+    def evidence(self, question: str, hits: list[Hit]) -> Evidence:
+        topics = {t: self.retriever.idf(t) for t in topic_terms(question)}
+        known = sum(w * self.retriever.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
+        known = known if topics else 1.0
+        dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
+        return Evidence(best_dense=dense, known_share=known, exact=any(h.exact for h in hits))
+
+    def _passage(self, hit: Hit) -> str:
+        """The hit's text, continued by the next chunk of the same section when the hit is cut."""
+        if _ENDS_SENTENCE.search(hit.text):
+            return hit.text
+        doc_id = str(hit.metadata.get("doc_id", ""))
+        ordinal = int(hit.metadata.get("ordinal", -1))
+        ids = self.index.catalog.chunk_ids_of(doc_id)
+        if 0 <= ordinal < len(ids) - 1:
+            following = self.index.catalog.chunks([ids[ordinal + 1]]).get(ids[ordinal + 1])
+            if following and following.metadata.get("section") == hit.metadata.get("section"):
+                return f"{hit.text} {following.text}"
+        return hit.text
+
+    def _contacts(self, hits: list[Hit]) -> list[str]:
+        for hit in hits[:1]:
+            declared = self.index.collections.collections.get(hit.collection)
+            if declared and declared.contact:
+                return [f"{declared.title}: {declared.contact}"]
+        return []
+
+    def close(self) -> None:
+        self.logbook.close()
+        self.index.close()

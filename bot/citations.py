@@ -1,0 +1,113 @@
+"""Sources and citation markers (pure): number the evidence, parse `[n]` in answers, check support."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from urllib.parse import quote
+
+from bot.models import Hit, Source
+from ingest.analyzer import analyze
+
+_MARKER = re.compile(r"\s?\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
+SNIPPET_CHARS = 420
+
+
+def source_link(path: str, page: int | None, section: str | None) -> str:
+    """Where the UI opens a source: the served file, at its PDF page or section anchor."""
+    url = "/dokument/" + quote(path)
+    if page:
+        return f"{url}#page={page}"
+    if section:
+        return f"{url}#{quote(section)}"
+    return url
+
+
+def snippet(text: str, highlight: str, limit: int = SNIPPET_CHARS) -> str:
+    """A window of the passage around the highlighted sentence."""
+    if len(text) <= limit:
+        return text
+    start = max(0, text.find(highlight)) if highlight else 0
+    begin = max(0, start - (limit - len(highlight)) // 2)
+    end = min(len(text), begin + limit)
+    begin = max(0, end - limit)
+    return ("…" if begin else "") + text[begin:end].strip() + ("…" if end < len(text) else "")
+
+
+def make_sources(hits: Sequence[Hit], highlights: dict[str, str] | None = None) -> list[Source]:
+    """Number the hits 1..n in order; each becomes a citable source."""
+    sources = []
+    for number, hit in enumerate(hits, start=1):
+        meta = hit.metadata
+        highlight = (highlights or {}).get(hit.id, "")
+        page = meta.get("page")
+        section = meta.get("section")
+        sources.append(Source(
+            number=number,
+            chunk_id=hit.id,
+            title=str(meta.get("title", hit.source)),
+            path=hit.source,
+            collection=hit.collection,
+            snippet=snippet(hit.text, highlight),
+            highlight=highlight,
+            link=source_link(hit.source, int(page) if page else None, str(section) if section else None),
+            score=round(float(hit.score), 4),
+            page=int(page) if page else None,
+            page_end=int(meta["page_end"]) if meta.get("page_end") else None,
+            section=str(section) if section else None,
+            heading=str(meta.get("heading")) if meta.get("heading") else None,
+        ))
+    return sources
+
+
+def cited_numbers(text: str) -> list[int]:
+    """All source numbers cited in a text, in order of first appearance."""
+    numbers: list[int] = []
+    for match in _MARKER.finditer(text):
+        numbers += [int(n) for n in match.group(1).split(",")]
+    return list(dict.fromkeys(numbers))
+
+
+def drop_invalid_markers(text: str, valid: set[int]) -> str:
+    """Remove citation numbers that point at no source ('[7]' when there are 3 sources)."""
+
+    def keep(match: re.Match[str]) -> str:
+        numbers = [n for n in (int(x) for x in match.group(1).split(",")) if n in valid]
+        return f" [{', '.join(map(str, numbers))}]" if numbers else ""
+
+    return _MARKER.sub(keep, text)
+
+
+def split_cited_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Sentences of an answer with the numbers each one cites (a marker may trail the full stop)."""
+    pieces = _SENTENCE.split(text.strip())
+    result = []
+    for piece in pieces:
+        numbers = [int(n) for m in _MARKER.finditer(piece) for n in m.group(1).split(",")]
+        result.append((_MARKER.sub("", piece).strip(), numbers))
+    return [(s, n) for s, n in result if s]
+
+
+Similarity = Callable[[str, str], float]
+
+
+def lexical_support(claim: str, evidence: str) -> float:
+    """Share of the claim's content terms that occur in the evidence (0..1)."""
+    claim_terms = set(analyze(claim))
+    if not claim_terms:
+        return 1.0
+    return len(claim_terms & set(analyze(evidence))) / len(claim_terms)
+
+
+def unsupported_sentences(
+    text: str, sources: Sequence[Source], full_texts: dict[int, str], threshold: float = 0.34,
+    similarity: Similarity = lexical_support,
+) -> list[str]:
+    """Sentences whose cited sources do not back them (no cited source reaches `threshold`)."""
+    flagged = []
+    for sentence, numbers in split_cited_sentences(text):
+        cited = [n for n in numbers if n in full_texts]
+        if cited and max(similarity(sentence, full_texts[n]) for n in cited) < threshold:
+            flagged.append(sentence)
+    return flagged

@@ -1,0 +1,85 @@
+"""Dictionary-free German compound handling against the index's own vocabulary (pure).
+
+German glues nouns together: a question about the "Wohngeldantrag" must find "Antrag auf Wohngeld" and
+the other way round. No lexicon ships offline, so the vocabulary of the keyword index is the lexicon:
+a term splits into parts that the corpus itself uses (Koehn & Knight 2003), and a term finds the
+longer compounds that end or start with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+FUGEN = ("", "s", "es", "n", "en", "er", "e", "ns")
+MIN_HEAD = 3
+MIN_MODIFIER = 3  # stopwords never reach the vocabulary, so short parts are real words ("bau", "amt")
+MIN_LOOKUP = 4  # shorter terms would match too many compounds
+
+
+@dataclass
+class Vocabulary:
+    """Index terms with their document frequencies, searchable by prefix and by suffix."""
+
+    df: Mapping[str, int]
+    _sorted: list[str] = field(init=False, repr=False)
+    _reversed: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._sorted = sorted(self.df)
+        self._reversed = sorted(term[::-1] for term in self.df)
+
+    def starting_with(self, prefix: str) -> list[str]:
+        return _prefixed(self._sorted, prefix)
+
+    def ending_with(self, suffix: str) -> list[str]:
+        return [t[::-1] for t in _prefixed(self._reversed, suffix[::-1])]
+
+
+def _prefixed(terms: list[str], prefix: str) -> list[str]:
+    start = bisect.bisect_left(terms, prefix)
+    end = bisect.bisect_left(terms, prefix + "\uffff")
+    return terms[start:end]
+
+
+def split_compound(term: str, vocab: Vocabulary) -> list[str]:
+    """Best split of `term` into parts the corpus knows ('wohngeldantrag' -> ['wohngeld', 'antrag']).
+
+    Returns [] when no split into known parts exists. Parts may drop a linking element (Fugen-s etc.).
+    """
+    best: tuple[float, list[str]] = (0.0, [])
+    for parts in _splits(term, vocab, depth=0):
+        score = math.exp(sum(math.log(vocab.df[p]) for p in parts) / len(parts))
+        if score > best[0]:
+            best = (score, parts)
+    return best[1]
+
+
+def _splits(term: str, vocab: Vocabulary, depth: int) -> list[list[str]]:
+    results: list[list[str]] = []
+    for cut in range(MIN_MODIFIER, len(term) - MIN_HEAD + 1):
+        head = term[cut:]
+        for fuge in FUGEN:
+            modifier = term[:cut]
+            if fuge:
+                if not modifier.endswith(fuge):
+                    continue
+                modifier = modifier[: -len(fuge)]
+            if len(modifier) < MIN_MODIFIER or modifier not in vocab.df:
+                continue
+            if head in vocab.df:
+                results.append([modifier, head])
+            if depth == 0 and len(head) >= MIN_MODIFIER + MIN_HEAD:
+                results += [[modifier, *rest] for rest in _splits(head, vocab, depth=1)]
+    return results
+
+
+def compounds_with(term: str, vocab: Vocabulary, limit: int = 12) -> list[str]:
+    """Longer index terms that end with `term` (its head) or begin with it (its modifier)."""
+    if len(term) < MIN_LOOKUP or not term.isalpha():
+        return []
+    found = {t for t in vocab.ending_with(term) if len(t) >= len(term) + MIN_MODIFIER}
+    found |= {t for t in vocab.starting_with(term) if len(t) >= len(term) + MIN_HEAD}
+    return sorted(found, key=lambda t: -vocab.df[t])[:limit]

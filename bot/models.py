@@ -1,0 +1,82 @@
+"""Results shared by retrieval, answering, the UI and the eval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the evidence of both retrievers."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+    dense: float | None = None  # cosine similarity, if the dense side returned it
+    keyword: float | None = None  # BM25, if the keyword side returned it
+    exact: bool = False  # matched a legal reference or Drucksache number of the question
+
+    @property
+    def source(self) -> str:
+        return str(self.metadata.get("source", ""))
+
+    @property
+    def collection(self) -> str:
+        return str(self.metadata.get("collection", ""))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered citation as shown under an answer."""
+
+    number: int
+    chunk_id: str
+    title: str
+    path: str
+    collection: str
+    snippet: str
+    highlight: str
+    link: str
+    score: float
+    page: int | None = None
+    page_end: int | None = None
+    section: str | None = None
+    heading: str | None = None
+
+    @property
+    def location(self) -> str:
+        """'S. 3', 'S. 3–4', '§ 17' or ''."""
+        if self.page:
+            return f"S. {self.page}" + (f"–{self.page_end}" if self.page_end else "")
+        return self.section or ""
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sources: list[Source]
+    abstained: bool = False
+    backend: str = "extractive"
+    style: str = "standard"
+    search_query: str = ""
+    flagged: list[str] = field(default_factory=list)  # sentences whose citation looks unsupported
+    hits: list[Hit] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "backend": self.backend,
+            "style": self.style,
+            "search_query": self.search_query,
+            "flagged": self.flagged,
+            "notice": self.notice,
+            "timings_ms": self.timings_ms,
+            "sources": [s.__dict__ | {"location": s.location} for s in self.sources],
+        }

@@ -1,0 +1,53 @@
+import pytest
+
+from bot.abstain import NO_ANSWER, Evidence, Thresholds, no_answer_text, should_abstain
+from bot.conversation import condense, looks_like_follow_up
+from bot.retrieval import permission_filter
+from bot.style import simplify_sentence
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("evidence", "abstain"),
+    [
+        (Evidence(best_dense=0.90, known_share=1.0), False),
+        (Evidence(best_dense=0.80, known_share=1.0), True),  # nothing close in meaning
+        (Evidence(best_dense=0.88, known_share=0.2), True),  # the question's nouns are unknown here
+        (Evidence(best_dense=0.70, known_share=0.0, exact=True), False),  # "§ 17 BMG" was found
+        (Evidence(best_dense=0.0, known_share=1.0), True),  # no passage at all
+    ],
+)
+def test_abstention_decision(evidence: Evidence, abstain: bool) -> None:
+    assert should_abstain(evidence, Thresholds(min_dense=0.84, min_known=0.5)) is abstain
+
+
+def test_no_answer_names_a_contact() -> None:
+    assert no_answer_text([]) == NO_ANSWER
+    assert no_answer_text(["Bürgerbüro: Tel. 200"]).endswith("Ansprechpartner für dieses Thema: Bürgerbüro: Tel. 200.")
+
+
+def test_follow_up_questions_carry_the_topic_over() -> None:
+    history = [("Wie beantrage ich Wohngeld?", "…")]
+    assert "Wohngeld" in condense("Und wie lange dauert das?", history)
+    assert "Wohngeld" in condense("Was kostet das?", history)
+    assert condense("Was kostet ein Personalausweis?", history) == "Was kostet ein Personalausweis?"
+    assert condense("Und wie lange dauert das?", []) == "Und wie lange dauert das?"
+    assert not looks_like_follow_up("Welche Unterlagen brauche ich für den Bauantrag beim Bauamt der Stadt?")
+
+
+def test_plain_language_splits_long_sentences_and_drops_references() -> None:
+    long = ("(1) Wer eine Wohnung bezieht, hat sich innerhalb von zwei Wochen nach dem Einzug bei der "
+            "Meldebehörde anzumelden (§ 17 Abs. 1 BMG); die Anmeldung ist gebührenfrei, und eine "
+            "Bestätigung des Wohnungsgebers ist vorzulegen.")
+    parts = simplify_sentence(long)
+    assert len(parts) == 3
+    assert all(p.endswith(".") and p[0].isupper() for p in parts)
+    assert not any("§" in p for p in parts)
+    assert simplify_sentence("Die Steuer beträgt 96 Euro.") == ["Die Steuer beträgt 96 Euro."]
+
+
+def test_permission_filter_goes_into_the_where_clause() -> None:
+    assert permission_filter(None) is None
+    assert permission_filter(["soziales", "bauen"]) == {"collection": {"$in": ["bauen", "soziales"]}}
+    assert permission_filter([]) == {"collection": {"$in": []}}

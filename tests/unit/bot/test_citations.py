@@ -1,0 +1,51 @@
+import pytest
+
+from bot.citations import (
+    cited_numbers,
+    drop_invalid_markers,
+    make_sources,
+    snippet,
+    source_link,
+    split_cited_sentences,
+    unsupported_sentences,
+)
+from bot.models import Hit
+
+pytestmark = pytest.mark.unit
+
+
+def _hit(cid: str, text: str, **meta: object) -> Hit:
+    return Hit(id=cid, text=text, metadata={"source": "satzungen/hund.pdf", "title": "Hundesteuersatzung",
+                                            "collection": "satzungen", **meta}, score=0.9)
+
+
+def test_sources_are_numbered_with_location_and_link() -> None:
+    sources = make_sources([_hit("a", "Die Steuer beträgt 96 Euro.", page=2, section="§ 4"),
+                            _hit("b", "Text.", section="§ 17")], {"a": "Die Steuer beträgt 96 Euro."})
+    assert [s.number for s in sources] == [1, 2]
+    assert sources[0].location == "S. 2" and sources[0].link == "/dokument/satzungen/hund.pdf#page=2"
+    assert sources[0].highlight == "Die Steuer beträgt 96 Euro."
+    assert sources[1].location == "§ 17" and sources[1].link.endswith("#%C2%A7%2017")
+    assert source_link("a b.md", None, None) == "/dokument/a%20b.md"
+
+
+def test_snippet_is_a_window_around_the_highlight() -> None:
+    text = "A" * 600 + " Die Frist beträgt zwei Wochen. " + "B" * 600
+    cut = snippet(text, "Die Frist beträgt zwei Wochen.", limit=200)
+    assert "Die Frist beträgt zwei Wochen." in cut and cut.startswith("…") and cut.endswith("…")
+    assert len(cut) <= 202
+
+
+def test_markers_are_parsed_and_invalid_ones_removed() -> None:
+    text = "Die Steuer beträgt 96 Euro [1]. Befreit sind Blindenhunde [2, 7]. Erfunden [9]."
+    assert cited_numbers(text) == [1, 2, 7, 9]
+    cleaned = drop_invalid_markers(text, {1, 2})
+    assert cleaned == "Die Steuer beträgt 96 Euro [1]. Befreit sind Blindenhunde [2]. Erfunden."
+    assert split_cited_sentences(cleaned)[1] == ("Befreit sind Blindenhunde.", [2])
+
+
+def test_a_sentence_its_source_does_not_support_is_flagged() -> None:
+    sources = make_sources([_hit("a", "Die Hundesteuer beträgt 96 Euro im Jahr.")])
+    text = "Die Hundesteuer beträgt 96 Euro im Jahr [1]. Parkausweise kosten 30 Euro im Bürgerbüro [1]."
+    flagged = unsupported_sentences(text, sources, {1: "Die Hundesteuer beträgt 96 Euro im Jahr."})
+    assert flagged == ["Parkausweise kosten 30 Euro im Bürgerbüro."]

@@ -1,0 +1,25 @@
+import pytest
+
+from bot.compounds import Vocabulary, compounds_with, split_compound
+
+pytestmark = pytest.mark.unit
+
+VOCAB = Vocabulary({"wohngeld": 40, "antrag": 90, "wohngeldantrag": 3, "arbeit": 30, "zeit": 50,
+                    "bauantrag": 4, "bau": 25, "amt": 60, "sozial": 20, "kind": 35, "geld": 45,
+                    "wohnung": 70, "gewerbeanmeld": 2, "anmeld": 30})
+
+
+@pytest.mark.parametrize(
+    ("term", "parts"),
+    [("wohngeldantrag", ["wohngeld", "antrag"]), ("arbeitszeit", ["arbeit", "zeit"]),
+     ("sozialamt", ["sozial", "amt"]), ("kindergeld", ["kind", "geld"]), ("bauantrag", ["bau", "antrag"]),
+     ("hund", []), ("xyzantrag", [])],
+)
+def test_split_into_parts_the_corpus_knows(term: str, parts: list[str]) -> None:
+    assert split_compound(term, VOCAB) == parts
+
+
+def test_compounds_containing_a_term_as_head_or_modifier() -> None:
+    assert set(compounds_with("antrag", VOCAB)) == {"wohngeldantrag", "bauantrag"}
+    assert compounds_with("anmeld", VOCAB) == ["gewerbeanmeld"]
+    assert compounds_with("amt", VOCAB) == []  # too short to look up safely
