@@ -36,6 +36,7 @@ def approx_tokens(text: str) -> int:
 def split_sentences(text: str) -> list[str]:
     """Split German text into sentences; list items (lines) stay separate; abbreviations hold."""
     sentences: list[str] = []
+    text = text.replace(" • ", "\n• ")  # PDF bullets that extraction ran into the previous line
     for line in text.split("\n"):
         pieces = _SENTENCE_END.split(line.strip())
         current = ""

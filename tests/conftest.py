@@ -84,3 +84,16 @@ def laws_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) 
     report = Ingestor(index).run([LAWS], collection="gesetze")
     yield index, report
     index.close()
+
+
+@pytest.fixture(scope="session")
+def musterstadt_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) -> Iterator[Index]:
+    """The shipped corpus, ingested once per session with the real e5 model; tests only read it."""
+    from ingest.pipeline import Ingestor
+
+    settings = make_settings(tmp_path_factory.mktemp("musterstadt"), embedding_cache=EMBED_CACHE)
+    index = open_index(settings, embedder=e5_embedder)
+    report = Ingestor(index).run([CORPUS])
+    assert report.counts()["failed"] == 0, report.failed
+    yield index
+    index.close()

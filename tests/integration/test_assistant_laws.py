@@ -1,0 +1,74 @@
+"""The answer engine over the 22 real laws: the public dev questions and the acceptance question."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.retrieval import HybridRetriever
+from eval.metrics import recall_at, relevance
+from ingest.index import Index
+
+from conftest import REPO, SHARED
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+DEV = SHARED / "eval-public" / "dev.jsonl"
+PARAPHRASE = REPO / "eval" / "questions" / "gesetze-paraphrase.jsonl"
+
+
+def _load(path):  # type: ignore[no-untyped-def]
+    if not path.is_file():
+        pytest.skip(f"{path} fehlt")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _recall(retriever: HybridRetriever, questions: list[dict]) -> float:
+    answerable = [q for q in questions if q["gold"]]
+    total = 0.0
+    for q in answerable:
+        hits = retriever.retrieve(q["question"], None, k=5)
+        total += recall_at(relevance([h.metadata for h in hits], q["gold"]), len(q["gold"]), 5)
+    return total / len(answerable)
+
+
+def test_dev_questions_reach_recall_at_5(laws_index: tuple[Index, object]) -> None:
+    index, _ = laws_index
+    assert _recall(HybridRetriever(index), _load(DEV)) >= 0.85
+
+
+def test_fusion_is_never_worse_than_the_better_retriever(laws_index: tuple[Index, object]) -> None:
+    index, _ = laws_index
+    for questions in (_load(DEV), _load(PARAPHRASE)):
+        fused = _recall(HybridRetriever(index), questions)
+        dense = _recall(HybridRetriever(index, fusion="dense"), questions)
+        keyword = _recall(HybridRetriever(index, fusion="keyword"), questions)
+        assert fused >= max(dense, keyword), (fused, dense, keyword)
+
+
+def test_dev_answerable_answered_and_unanswerable_declined(laws_index: tuple[Index, object]) -> None:
+    index, _ = laws_index
+    assistant = Assistant(index.settings, index=index)
+    questions = _load(DEV)
+    declined = {q["id"] for q in questions if assistant.ask(q["question"]).abstained}
+    unanswerable = {q["id"] for q in questions if not q["gold"]}
+    assert declined == unanswerable
+
+
+def test_cli_answers_the_registration_question(laws_index: tuple[Index, object]) -> None:
+    index, _ = laws_index
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUSKUNFT_")}
+    env.update(AUSKUNFT_DATA_DIR=str(index.settings.data_dir),
+               AUSKUNFT_EMBEDDING_CACHE=str(index.settings.embedding_cache_path),
+               AUSKUNFT_COLLECTIONS_FILE=str(index.settings.collections_path))
+    result = subprocess.run([sys.executable, "-m", "bot", "Wie lange habe ich Zeit, mich nach einem Umzug anzumelden?"],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "§ 17" in result.stdout and "Bundesmeldegesetz" in result.stdout
+    assert "zwei Wochen" in result.stdout and "[1]" in result.stdout
+    assert "Quellen:" in result.stdout
