@@ -21,6 +21,7 @@ class Evidence:
     best_dense: float  # highest cosine similarity among the retrieved passages (0 if none)
     known_share: float  # IDF-weighted share of the question's nouns and names that the index knows
     exact: bool = False  # a legal reference / Drucksache number of the question was found
+    passages: int = 1  # how many passages the user was allowed to get at all
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Thresholds:
 
 
 def should_abstain(evidence: Evidence, thresholds: Thresholds = Thresholds()) -> bool:
+    if evidence.passages == 0:
+        return True
     if evidence.exact:
         return False
     return evidence.best_dense < thresholds.min_dense or evidence.known_share < thresholds.min_known

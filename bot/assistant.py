@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from bot.abstain import Evidence, Thresholds, no_answer_text, should_abstain
 from bot.backends import make_backend
 from bot.backends.base import LANGUAGES, STYLES, AnswerBackend, AnswerRequest, BackendResult, QueryTerm
-from bot.citations import cited_numbers, drop_invalid_markers, make_sources, unsupported_sentences
+from bot.citations import (
+    cited_numbers,
+    drop_invalid_markers,
+    make_sources,
+    supporting_sentences,
+    unsupported_sentences,
+)
 from bot.conversation import condense
 from bot.logbook import Logbook
 from bot.models import Answer, Hit
@@ -78,7 +84,7 @@ class Assistant:
         question = self._check(question, style, language)
         history = history or []
         started = time.perf_counter()
-        search_query = condense(question, history)
+        search_query = self._condense(question, history)
         allowed = self.allowed_collections(user, collections)
         hits = self.retriever.retrieve(search_query, allowed, k=self.settings.top_k)
         terms = self.retriever.query_terms(search_query)
@@ -108,7 +114,8 @@ class Assistant:
             pieces.append(piece)
             yield piece
         text = drop_invalid_markers("".join(pieces).strip(), {s.number for s in sources})
-        sources = make_sources(hits, {hits[n - 1].id: h for n, h in result.highlights.items() if n <= len(hits)})
+        highlights = result.highlights or supporting_sentences(text, passages)
+        sources = make_sources(hits, {hits[n - 1].id: h for n, h in highlights.items() if n <= len(hits)})
         cited = cited_numbers(text)
         shown = [s for s in sources if s.number in cited] or sources
         flagged = unsupported_sentences(text, sources, passages)
@@ -131,12 +138,23 @@ class Assistant:
             raise QuestionError(f"Unbekannte Sprache {language!r}; erlaubt: {', '.join(LANGUAGES)}.")
         return question
 
+    def _condense(self, question: str, history: list[tuple[str, str]]) -> str:
+        """Follow-ups become standalone: by the LLM where one is configured, else by carrying key terms."""
+        simple = condense(question, history)
+        rewrite = getattr(self.backend, "condense", None)
+        if rewrite is None or simple == question:
+            return simple
+        try:
+            return str(rewrite(question, history))
+        except Exception:  # a flaky model must not cost the answer; key-term carrying still works
+            return simple
+
     def evidence(self, question: str, hits: list[Hit]) -> Evidence:
         topics = {t: self.retriever.idf(t) for t in topic_terms(question)}
         known = sum(w * self.retriever.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
         known = known if topics else 1.0
         dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
-        return Evidence(best_dense=dense, known_share=known, exact=any(h.exact for h in hits))
+        return Evidence(best_dense=dense, known_share=known, exact=any(h.exact for h in hits), passages=len(hits))
 
     def _passage(self, hit: Hit) -> str:
         """The hit's text, continued by the next chunk of the same section when the hit is cut."""

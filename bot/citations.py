@@ -111,3 +111,17 @@ def unsupported_sentences(
         if cited and max(similarity(sentence, full_texts[n]) for n in cited) < threshold:
             flagged.append(sentence)
     return flagged
+
+
+def supporting_sentences(text: str, passages: dict[int, str]) -> dict[int, str]:
+    """For each cited source, its sentence that best backs the answer sentences citing it."""
+    from ingest.chunking import split_sentences
+
+    best: dict[int, tuple[float, str]] = {}
+    for claim, numbers in split_cited_sentences(text):
+        for number in numbers:
+            for sentence in split_sentences(passages.get(number, "")):
+                score = lexical_support(claim, sentence)
+                if score > best.get(number, (0.0, ""))[0]:
+                    best[number] = (score, sentence)
+    return {n: s for n, (_, s) in best.items()}

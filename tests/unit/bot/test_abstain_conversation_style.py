@@ -15,7 +15,8 @@ pytestmark = pytest.mark.unit
         (Evidence(best_dense=0.80, known_share=1.0), True),  # nothing close in meaning
         (Evidence(best_dense=0.88, known_share=0.2), True),  # the question's nouns are unknown here
         (Evidence(best_dense=0.70, known_share=0.0, exact=True), False),  # "§ 17 BMG" was found
-        (Evidence(best_dense=0.0, known_share=1.0), True),  # no passage at all
+        (Evidence(best_dense=0.0, known_share=1.0), True),  # nothing similar
+        (Evidence(best_dense=0.9, known_share=1.0, passages=0), True),  # nothing the user may see
     ],
 )
 def test_abstention_decision(evidence: Evidence, abstain: bool) -> None:

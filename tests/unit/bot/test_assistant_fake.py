@@ -1,0 +1,75 @@
+"""The assistant's plumbing with the fake embedder and a scripted backend: no model needed."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant, User
+from bot.backends.base import AnswerRequest, BackendResult
+from bot.models import Answer
+from ingest.index import Index
+from ingest.pipeline import Ingestor
+
+from conftest import CORPUS
+
+pytestmark = pytest.mark.unit
+
+
+class ScriptedBackend:
+    """Answers with a fixed text, streamed in two pieces (as an LLM would)."""
+
+    name = "scripted"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.requests: list[AnswerRequest] = []
+
+    def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
+        self.requests.append(request)
+        middle = len(self.text) // 2
+        yield self.text[:middle]
+        yield self.text[middle:]
+
+
+@pytest.fixture
+def assistant(fake_index: Index) -> Iterator[Assistant]:
+    Ingestor(fake_index).run([CORPUS])
+    backend = ScriptedBackend("Die Hundesteuer beträgt 96 Euro für den ersten Hund [1]. "
+                              "Parkausweise kosten 30 Euro im Bürgerbüro [1]. Erfunden [9].")
+    settings = fake_index.settings.model_copy(update={"abstain_min_dense": 0.0, "abstain_min_known": 0.0})
+    yield Assistant(settings, index=fake_index, backend=backend)
+
+
+def test_streaming_then_answer_with_checked_citations(assistant: Assistant) -> None:
+    pieces = list(assistant.ask_stream("Hundesteuer erster Hund Steuersatz"))
+    assert all(isinstance(p, str) for p in pieces[:-1]) and isinstance(pieces[-1], Answer)
+    answer = pieces[-1]
+    assert "[9]" not in answer.text  # a marker pointing at no source is removed
+    assert [s.number for s in answer.sources] == [1]  # only cited sources are shown
+    assert answer.flagged == ["Parkausweise kosten 30 Euro im Bürgerbüro."]
+    assert answer.sources[0].highlight  # the supporting sentence of the source is marked
+
+
+def test_permissions_reach_the_backend_request(assistant: Assistant) -> None:
+    backend = assistant.backend
+    assistant.ask("Urlaub Tage Erholungsurlaub", user=User(department="bauamt"))
+    assert all(s.collection != "personal" for s in backend.requests[-1].sources)  # type: ignore[attr-defined]
+    assistant.ask("Urlaub Tage Erholungsurlaub", user=User(department="personalamt"))
+    assert any(s.collection == "personal" for s in backend.requests[-1].sources)  # type: ignore[attr-defined]
+
+
+def test_collection_filter_narrows_but_never_widens(assistant: Assistant) -> None:
+    bauamt = User(department="bauamt")
+    assert assistant.allowed_collections(bauamt, ["personal", "bauen"]) == ["bauen"]
+    assert assistant.allowed_collections(None, ["personal"]) == ["personal"]
+    answer = assistant.ask("Urlaub", user=bauamt, collections=["personal"])
+    assert answer.abstained and answer.sources == []
+
+
+def test_log_of_declined_questions_lives_in_the_data_dir(fake_index: Index, tmp_path: Path) -> None:
+    Ingestor(fake_index).run([CORPUS / "bauen"])
+    assistant = Assistant(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
+    assert assistant.ask("Quantenphysik Schwarzes Loch Dresden").abstained
+    assert (fake_index.settings.data_dir / "logbook.sqlite").is_file()
+    assert assistant.logbook.gap_report()[0][0] == "Quantenphysik Schwarzes Loch Dresden"
