@@ -49,12 +49,13 @@ def split_compound(term: str, vocab: Vocabulary) -> list[str]:
 
     Returns [] when no split into known parts exists. Parts may drop a linking element (Fugen-s etc.).
     """
-    best: tuple[float, list[str]] = (0.0, [])
+    best: tuple[int, float, list[str]] = (0, 0.0, [])
     for parts in _splits(term, vocab, depth=0):
+        # fewest parts first ("hundesteu|bescheid" over "hund|steu|bescheid"), then frequent parts
         score = math.exp(sum(math.log(vocab.df[p]) for p in parts) / len(parts))
-        if score > best[0]:
-            best = (score, parts)
-    return best[1]
+        if not best[2] or (-len(parts), score) > (-best[0], best[1]):
+            best = (len(parts), score, parts)
+    return best[2]
 
 
 def _splits(term: str, vocab: Vocabulary, depth: int) -> list[list[str]]:

@@ -165,7 +165,7 @@ class HybridRetriever:
     def _complete(self, query: QueryTerms, vector: Any, dense: dict[str, float], keyword: dict[str, float],
                   exact: list[str]) -> None:
         """Give every candidate both scores: cosine from its stored vector, BM25 from the index."""
-        need_dense = [c for c in [*keyword, *exact] if c not in dense]
+        need_dense = [c for c in dict.fromkeys([*keyword, *exact]) if c not in dense]
         for cid, vec in self.index.store.vectors(need_dense).items():
             dense[cid] = float(np.dot(vec, vector))
         need_keyword = [c for c in [*dense] if c not in keyword]

@@ -1,0 +1,49 @@
+"""Retrieval mechanics on the real Chroma and catalog with the fake embedder (no model)."""
+
+import pytest
+
+from bot.retrieval import HybridRetriever
+from ingest.index import Index
+from ingest.pipeline import Ingestor
+
+from conftest import CORPUS
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def retriever(fake_index: Index) -> HybridRetriever:
+    Ingestor(fake_index).run([CORPUS])
+    return HybridRetriever(fake_index)
+
+
+def test_every_mode_respects_the_collections(retriever: HybridRetriever) -> None:
+    for mode in ("hybrid", "rrf", "dense", "keyword"):
+        retriever.fusion = mode
+        hits = retriever.retrieve("Urlaub Erholungsurlaub Tage Antrag", ["bauen", "soziales"], k=10)
+        assert hits and {h.collection for h in hits} <= {"bauen", "soziales"}, mode
+    assert retriever.retrieve("Urlaub", [], k=5) == []
+
+
+def test_compound_question_finds_the_split_words(retriever: HybridRetriever) -> None:
+    terms = retriever.query_terms("Hundesteuerbescheid")
+    assert terms.expansions["hundesteuerbescheid"] == {"hundesteu", "bescheid"}  # never seen whole, parts known
+    assert "hundesteuerbescheid" not in terms.unknown
+
+
+def test_drucksache_number_is_pinned_first(retriever: HybridRetriever) -> None:
+    hits = retriever.retrieve("Was steht in der Vorlage 2025/0587?", None, k=5)
+    assert hits[0].exact and hits[0].source == "rat/ratsvorlage-2025-0587-hundesteuer.md"
+
+
+def test_reranker_reorders_but_keeps_exact_matches_first(retriever: HybridRetriever) -> None:
+    class Reverse:
+        def scores(self, question: str, texts: list[str]) -> list[float]:
+            return [float(i) for i in range(len(texts))]  # prefers the last candidate
+
+    plain = retriever.retrieve("Abfallgebühren Restmüllbehälter", None, k=3)
+    retriever.reranker = Reverse()
+    reranked = retriever.retrieve("Abfallgebühren Restmüllbehälter", None, k=3)
+    assert [h.id for h in reranked] != [h.id for h in plain]
+    pinned = retriever.retrieve("DS 2025/0587 Hundesteuer", None, k=3)
+    assert pinned[0].exact
