@@ -72,3 +72,15 @@ def test_cli_answers_the_registration_question(laws_index: tuple[Index, object])
     assert "§ 17" in result.stdout and "Bundesmeldegesetz" in result.stdout
     assert "zwei Wochen" in result.stdout and "[1]" in result.stdout
     assert "Quellen:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "section"),
+    [("Was steht in § 17 BMG?", "bmg.md", "§ 17"), ("Art. 28 GG Selbstverwaltung der Gemeinden", "gg.md", "Art 28"),
+     ("§ 34 BauGB Innenbereich", "bbaug.md", "§ 34"), ("Was regelt § 8a SGB VIII?", "sgb_8.md", "§ 8a")],
+)
+def test_legal_reference_ranks_that_section_first(laws_index: tuple[Index, object], question: str, source: str,
+                                                  section: str) -> None:
+    index, _ = laws_index
+    hit = HybridRetriever(index).retrieve(question, None, k=5)[0]
+    assert (hit.source, hit.metadata["section"], hit.exact) == (source, section, True)

@@ -7,7 +7,7 @@ import pytest
 
 from bot.assistant import Assistant, User
 from bot.backends.base import AnswerRequest, BackendResult
-from bot.models import Answer
+from bot.models import Answer, Hit
 from ingest.index import Index
 from ingest.pipeline import Ingestor
 
@@ -73,3 +73,18 @@ def test_log_of_declined_questions_lives_in_the_data_dir(fake_index: Index, tmp_
     assert assistant.ask("Quantenphysik Schwarzes Loch Dresden").abstained
     assert (fake_index.settings.data_dir / "logbook.sqlite").is_file()
     assert assistant.logbook.gap_report()[0][0] == "Quantenphysik Schwarzes Loch Dresden"
+
+
+def test_a_cut_passage_is_continued_by_its_neighbour(fake_index: Index, tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    long_sentence = " ".join(["Die Gebührenordnung regelt"] + ["weitere Einzelheiten"] * 120) + " im Detail."
+    (corpus / "gebuehren.md").write_text(f"# Gebühren\n\n## § 3 Höhe\n\n{long_sentence}\n", encoding="utf-8")
+    Ingestor(fake_index).run([corpus], collection="test")
+    ids = fake_index.catalog.chunk_ids_of("test/gebuehren.md")
+    assert len(ids) >= 2
+    first = fake_index.catalog.chunks([ids[0]])[ids[0]]
+    assistant = Assistant(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
+    passage = assistant._passage(Hit(id=first.id, text=first.text, metadata=first.metadata, score=1.0))
+    second = fake_index.catalog.chunks([ids[1]])[ids[1]]
+    assert passage.startswith(first.text) and passage.endswith(second.text)
