@@ -53,7 +53,8 @@ class Assistant:
         )
         self.backend = backend or make_backend(settings, self.index.embedder)
         self.logbook = logbook or Logbook(settings.data_dir / "logbook.sqlite")
-        self.thresholds = Thresholds(min_dense=settings.abstain_min_dense, min_known=settings.abstain_min_known)
+        self.thresholds = Thresholds(min_dense=settings.abstain_min_dense, min_known=settings.abstain_min_known,
+                                     confident_dense=settings.abstain_confident_dense)
 
     # -- permissions ------------------------------------------------------------------------------
     def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str] | None:

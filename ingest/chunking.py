@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from ingest.models import Block, Chunk, LoadedDocument
-from ingest.structure import section_of
+from ingest.structure import LIST_ITEM, section_of
 
 TokenCounter = Callable[[str], int]
 
@@ -58,6 +58,7 @@ class _Unit:
     text: str
     page: int | None
     tokens: int
+    is_heading: bool = False
 
 
 def _units(blocks: Iterable[Block], limit: int, count: TokenCounter) -> Iterator[_Unit]:
@@ -65,7 +66,7 @@ def _units(blocks: Iterable[Block], limit: int, count: TokenCounter) -> Iterator
         for sentence in split_sentences(block.text):
             tokens = count(sentence)
             if tokens <= limit:
-                yield _Unit(sentence, block.page, tokens)
+                yield _Unit(sentence, block.page, tokens, block.is_heading)
                 continue
             # An over-long "sentence" (a table row dump, a list without stops): cut by words.
             words, part = sentence.split(), []
@@ -140,10 +141,14 @@ def chunk_document(
 
 
 def _join_units(units: list[_Unit]) -> str:
+    """Sentences joined by spaces; list items and what follows a heading line start a new line."""
     out = ""
+    after_heading = False
     for unit in units:
-        is_item = unit.text[:1] in "-*•" or unit.text[:2].rstrip(".)").isdigit()
-        out = f"{out}\n{unit.text}" if out and is_item else f"{out} {unit.text}" if out else unit.text
+        is_item = bool(LIST_ITEM.match(unit.text))
+        new_line = bool(out) and (is_item or after_heading or unit.is_heading)
+        out = f"{out}\n{unit.text}" if new_line else f"{out} {unit.text}" if out else unit.text
+        after_heading = unit.is_heading
     return out
 
 

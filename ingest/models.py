@@ -15,6 +15,7 @@ class Block:
     text: str
     page: int | None = None
     headings: tuple[str, ...] = ()
+    is_heading: bool = False  # a heading line kept in the text (PDF, TXT): it stays on a line of its own
 
 
 @dataclass

@@ -24,7 +24,7 @@ from ingest.chunking import chunk_document
 from ingest.index import Index
 from ingest.loaders import LoadError, load_document, supported_suffixes
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "7"
 STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
 IGNORED_NAMES = {"collections.toml", ".DS_Store", "Thumbs.db"}
 

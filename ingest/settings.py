@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     reranker: str | None = Field(None, description="sentence-transformers CrossEncoder name or path; off if unset.")
     abstain_min_dense: float = Field(0.84, ge=0, le=1, description="Decline below this cosine (e5 scale).")
     abstain_min_known: float = Field(0.5, ge=0, le=1, description="Decline when fewer question nouns are known.")
+    abstain_confident_dense: float = Field(0.87, ge=0, le=1, description="Above this, unknown nouns are forgiven.")
     llm_model_path: Path | None = Field(None, description="GGUF file for the 'llamacpp' backend.")
     llm_context: int = Field(4096, ge=512, le=131072)
     llm_max_tokens: int = Field(400, ge=16, le=8192)

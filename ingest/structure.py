@@ -16,11 +16,16 @@ _LEGAL_HEADING_LINE = re.compile(
     r"[A-ZÄÖÜ(][^\n]{0,90})?$"
 )
 _NUMBERED_HEADING_LINE = re.compile(r"^(\d{1,2}(\.\d{1,2})*\.?)\s+[A-ZÄÖÜ][^\n]{1,70}$")
+_NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
+_SUBSECTION = re.compile(r"^\d{1,2}\.\d{1,2}(\.\d{1,2})*\.?\s")  # "1.4 Übertragung": never a list item
 _TOC_ENTRY = re.compile(r"\s\d{1,3}$")  # "2. Aktuelle Situation 2": a table-of-contents line
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|`)")
 _HTML_TAG = re.compile(r"<[^>]+>")
-_LIST_ITEM = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+")
+MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+# "3. Bauzeichnungen" is an item; "31. Mai" wrapped to the start of a line is a date
+LIST_ITEM = re.compile(rf"^\s*([-*+•]|\d{{1,3}}[.)](?!\s+(?:{MONTHS})\b))\s+")
+_LIST_ITEM = LIST_ITEM
 _DEFINITION = re.compile(r"^:\s+")
 
 
@@ -113,11 +118,11 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
     for page, text in pages:
         paragraph: list[str] = []
 
-        def flush(page: int | None = page, paragraph: list[str] = paragraph) -> None:
+        def flush(page: int | None = page, paragraph: list[str] = paragraph, is_heading: bool = False) -> None:
             joined = _join_paragraph(paragraph)
             paragraph.clear()
             if joined:
-                blocks.append(Block(text=joined, page=page, headings=tuple(h for _, h in stack)))
+                blocks.append(Block(joined, page=page, headings=tuple(h for _, h in stack), is_heading=is_heading))
 
         lines = [raw.strip() for raw in text.split("\n")]
         for i, line in enumerate(lines):
@@ -130,6 +135,7 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
                     stack.pop()
                 stack.append((level, line))
                 paragraph.append(line)
+                flush(is_heading=True)  # a block of its own, never run into the first sentence
             elif not line:
                 flush()
             else:
@@ -145,7 +151,8 @@ def _heading_level(line: str, numbered: bool, neighbours: tuple[str, str] = ("",
         return 10
     # A numbered line next to another numbered line is a list item, not a heading.
     if (numbered and len(line) <= 70 and not _TOC_ENTRY.search(line) and not line.endswith((".", ":", "!", "?"))
-            and _NUMBERED_HEADING_LINE.match(line) and not any(_LIST_ITEM.match(n) for n in neighbours)):
+            and _NUMBERED_HEADING_LINE.match(line)
+            and (_SUBSECTION.match(line) or not any(_NUMBERED_ITEM.match(n) for n in neighbours))):
         return 1 + line.split()[0].rstrip(".").count(".")
     return 0
 

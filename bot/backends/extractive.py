@@ -19,6 +19,7 @@ from bot.style import simplify_sentence
 from ingest.analyzer import analyze
 from ingest.chunking import split_sentences, text_hash
 from ingest.embed_cache import CachedEmbedder
+from ingest.structure import MONTHS
 
 _AMOUNT_Q = re.compile(r"\b(wie ?viel|wie hoch|kost|gebühr|gebuehr|betrag|preis|euro|prozent|höhe|hoehe)", re.I)
 _TIME_Q = re.compile(r"\b(wann|frist|wie lange|bis wann|dauer|innerhalb|zeitraum|ab wann|öffnungszeit)", re.I)
@@ -27,7 +28,7 @@ _TIME = re.compile(r"\b(\d+|zwei|drei|vier|sechs|acht|zwölf)\s+"
                    r"(wochen?|monate?n?|tage?n?|jahre?n?|stunden?|"
                    r"werktage?n?)\b|\b\d{1,2}\.\s?\d{1,2}\."
                    r"|\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I)
-_LIST_MARK = re.compile(r"^([-*•]|\(\d+[a-z]?\)|\d{1,2}[.)])\s+")
+_LIST_MARK = re.compile(rf"^([-*•]|\(\d+[a-z]?\)|\d{{1,2}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 # a section heading that PDF text runs into the first sentence: "§ 4 Steuersätze (1) Die Steuer …"
 _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.)\s+[^.()]{0,90}?\s+\(\d+[a-z]?\)\s+")
 _INJECTION = re.compile(r"\b(ignorier\w*|vergiss|missachte)\b.{0,40}\b(anweisung|instruktion|regel)", re.I)
@@ -79,7 +80,36 @@ class ExtractiveBackend:
             if len({c.source for c in chosen} | {candidate.source}) > 2:
                 continue
             chosen.append(candidate)
-        return sorted(chosen, key=lambda c: (c.source, c.position))
+        chosen = sorted(chosen, key=lambda c: (c.source, c.position))
+        return self._continue_lists(request, chosen)
+
+    def _continue_lists(self, request: AnswerRequest, chosen: list[_Candidate]) -> list[_Candidate]:
+        """A sentence that announces a list ('... folgende Zeiten:') brings its items along."""
+        result: list[_Candidate] = []
+        taken = {(c.source, c.position) for c in chosen}
+        for candidate in chosen:
+            sentences = split_sentences(request.passages.get(candidate.source, ""))
+            intro = candidate.position - 1
+            while intro >= 0 and not sentences[intro].rstrip().endswith(":") and intro > candidate.position - 8 \
+                    and len(sentences[intro]) <= 120 and _LIST_MARK.match(sentences[intro]):
+                intro -= 1  # walk back over the list to the sentence that announces it
+            if intro >= 0 and sentences[intro].rstrip().endswith(":") and (candidate.source, intro) not in taken:
+                taken.add((candidate.source, intro))
+                result.append(_Candidate(candidate.source, intro, _LIST_MARK.sub("", sentences[intro]).strip(), 0, 0))
+                candidate = result[-1]
+            elif (candidate.source, candidate.position) in {(c.source, c.position) for c in result}:
+                continue
+            else:
+                result.append(candidate)
+            if not candidate.text.endswith(":"):
+                continue
+            for position in range(candidate.position + 1, min(len(sentences), candidate.position + 8)):
+                item = _LIST_MARK.sub("", sentences[position]).strip()
+                if len(item) > 120 or _INJECTION.search(item):
+                    break
+                if (candidate.source, position) not in {(c.source, c.position) for c in result}:
+                    result.append(_Candidate(candidate.source, position, item, 0.0, 0.0))
+        return sorted(result, key=lambda c: (c.source, c.position))
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         wants_amount = bool(_AMOUNT_Q.search(request.search_query))
@@ -90,7 +120,7 @@ class ExtractiveBackend:
             text = request.passages.get(source.number, "")
             for position, sentence in enumerate(split_sentences(text)):
                 clean = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentence)).strip()
-                if len(clean) < 15 or _INJECTION.search(clean):
+                if len(clean) < 15 or _INJECTION.search(clean) or _is_heading(clean, source.heading):
                     continue
                 terms = set(analyze(clean))
                 lexical = sum(t.weight for t in request.terms.values() if t.variants & terms) / total
@@ -119,6 +149,14 @@ class ExtractiveBackend:
             if request.exact and candidate.source not in request.exact:
                 prior *= 0.5  # the question names a section: answer from it
             candidate.score = prior * (0.5 * norm + 0.4 * candidate.lexical + 0.15 * min(candidate.bonus, 1.0))
+
+
+def _is_heading(sentence: str, heading: str | None) -> bool:
+    """A heading line ('1.4 Übertragung und Verfall') is a label, not an answer."""
+    if heading and sentence.strip() in heading.split(" > "):
+        return True
+    return len(sentence) < 60 and not sentence.rstrip().endswith((".", "!", "?", ":", ";")) and not any(
+        ch.isdigit() for ch in sentence.split(" ", 1)[-1])
 
 
 def _overlap(a: str, b: str) -> float:

@@ -82,3 +82,20 @@ def test_numbered_headings_are_detected_but_toc_lines_are_not() -> None:
     blocks = text_blocks([(1, "1. Zweck\nDiese Anweisung regelt das.\n2. Aktuelle Situation 4\n")])
     assert blocks[0].headings == ("1. Zweck",)
     assert blocks[-1].headings == ("1. Zweck",)
+
+
+def test_a_date_wrapped_to_a_line_start_is_no_list_item() -> None:
+    blocks = text_blocks([(1, "Resturlaub kann bis zum\n31. Mai des Folgejahres übertragen werden.")])
+    assert blocks[0].text == "Resturlaub kann bis zum 31. Mai des Folgejahres übertragen werden."
+
+
+def test_heading_lines_stay_apart_from_the_first_sentence() -> None:
+    from ingest.chunking import chunk_document
+    from ingest.models import LoadedDocument
+
+    blocks = text_blocks([(1, "1.4 Übertragung und Verfall\nDer Urlaub soll im Kalenderjahr genommen werden.")])
+    assert blocks[0].is_heading and blocks[0].text == "1.4 Übertragung und Verfall"
+    chunk = chunk_document(LoadedDocument("u.pdf", "Urlaub", blocks), collection="p", chunk_size=300,
+                           chunk_overlap=0)[0]
+    assert chunk.text == "1.4 Übertragung und Verfall\nDer Urlaub soll im Kalenderjahr genommen werden."
+    assert chunk.section == "1.4 Übertragung und Verfall"

@@ -13,14 +13,15 @@ pytestmark = pytest.mark.unit
     [
         (Evidence(best_dense=0.90, known_share=1.0), False),
         (Evidence(best_dense=0.80, known_share=1.0), True),  # nothing close in meaning
-        (Evidence(best_dense=0.88, known_share=0.2), True),  # the question's nouns are unknown here
+        (Evidence(best_dense=0.86, known_share=0.2), True),  # the question's nouns are unknown here
+        (Evidence(best_dense=0.90, known_share=0.2), False),  # ... but a very close match is trusted
         (Evidence(best_dense=0.70, known_share=0.0, exact=True), False),  # "§ 17 BMG" was found
         (Evidence(best_dense=0.0, known_share=1.0), True),  # nothing similar
         (Evidence(best_dense=0.9, known_share=1.0, passages=0), True),  # nothing the user may see
     ],
 )
 def test_abstention_decision(evidence: Evidence, abstain: bool) -> None:
-    assert should_abstain(evidence, Thresholds(min_dense=0.84, min_known=0.5)) is abstain
+    assert should_abstain(evidence, Thresholds(min_dense=0.84, min_known=0.5, confident_dense=0.87)) is abstain
 
 
 def test_no_answer_names_a_contact() -> None:

@@ -55,3 +55,12 @@ def test_other_languages_say_they_need_a_model() -> None:
     result = BackendResult()
     "".join(ExtractiveBackend().stream(_request([HUND], "How much is the dog tax?", language="en"), result))
     assert result.notice and "Sprachmodell" in result.notice
+
+
+def test_a_sentence_announcing_a_list_brings_its_items() -> None:
+    hours = ("Das Bürgerbüro ist zu folgenden Zeiten geöffnet:\n- Montag: 8 bis 16 Uhr\n- Donnerstag: 8 bis 18 Uhr\n"
+             "- Freitag: 8 bis 12 Uhr\nAm Mittwoch ist geschlossen, schriftliche Anfragen werden bearbeitet.")
+    request = _request([hours], "Wann ist das Bürgerbüro geöffnet?")
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert "Montag: 8 bis 16 Uhr" in text and "Freitag: 8 bis 12 Uhr" in text
+    assert text.index("geöffnet:") < text.index("Montag")
