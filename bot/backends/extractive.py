@@ -75,8 +75,9 @@ class ExtractiveBackend:
         for candidate in sorted(candidates, key=lambda c: -c.score):
             if len(chosen) == self.max_sentences or candidate.score < 0.7 * best:
                 break
-            if any(_overlap(candidate.text, c.text) > 0.6 for c in chosen):
-                continue
+            if any(_overlap(candidate.text, c.text) > 0.6 and _numbers(candidate.text) == _numbers(c.text)
+                   for c in chosen):
+                continue  # says the same again; siblings with other figures ("unter 24: 22,80 Euro") stay
             if len({c.source for c in chosen} | {candidate.source}) > 2:
                 continue
             chosen.append(candidate)
@@ -157,6 +158,10 @@ def _is_heading(sentence: str, heading: str | None) -> bool:
         return True
     return len(sentence) < 60 and not sentence.rstrip().endswith((".", "!", "?", ":", ";")) and not any(
         ch.isdigit() for ch in sentence.split(" ", 1)[-1])
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:[.,]\d+)?", text))
 
 
 def _overlap(a: str, b: str) -> float:
