@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +13,8 @@ from bot.assistant import Assistant
 from bot.backends.llm import BackendUnavailableError, LlamaCppBackend, OpenAIBackend
 from bot.models import Answer
 from ingest.index import Index
+
+from servers import free_port, running
 
 pytestmark = pytest.mark.integration
 
@@ -64,37 +62,13 @@ def test_llamacpp_reports_a_missing_model(musterstadt_index: Index, tmp_path: Pa
         LlamaCppBackend(settings)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def openai_server(gemma_gguf: Path) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma_gguf), "--model_alias", "gemma",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail("llama_cpp.server exited at start")
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not answer within 120 s")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma_gguf), "--model_alias", "gemma",
+               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
+    with running(command, f"http://127.0.0.1:{port}/v1/models"):
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_openai_compatible_server_streams(musterstadt_index: Index, openai_server: str) -> None:
@@ -109,6 +83,6 @@ def test_openai_compatible_server_streams(musterstadt_index: Index, openai_serve
 
 def test_unreachable_server_fails_fast(musterstadt_index: Index) -> None:
     settings = musterstadt_index.settings.model_copy(update={
-        "answer_backend": "openai", "openai_base_url": f"http://127.0.0.1:{_free_port()}/v1", "openai_model": "x"})
+        "answer_backend": "openai", "openai_base_url": f"http://127.0.0.1:{free_port()}/v1", "openai_model": "x"})
     with pytest.raises(BackendUnavailableError, match="nicht erreichbar"):
         OpenAIBackend(settings).check()

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +13,9 @@ from ingest.embed import FakeEmbedder
 from ingest.store import ChromaStore, open_chroma
 
 from files import make_chunks
+from servers import free_port, running
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -32,24 +23,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     binary = shutil.which("chroma", path=str(Path(sys.executable).parent))
     if binary is None:
         pytest.skip("the chroma CLI (from the chromadb package) is not installed")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    process = subprocess.Popen([binary, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma server did not start within 60 s")
+    command = [binary, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    with running(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(params=["embedded", "server"])
