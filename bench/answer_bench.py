@@ -1,0 +1,49 @@
+"""Answer latency: retrieval and full extractive answers over an ingested index.
+
+Usage: .venv/bin/python bench/answer_bench.py [--data data] [--repeat 3]
+Prints p50/p95 of retrieval and of the whole answer for a fixed set of short staff questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from bot.assistant import Assistant
+from ingest.settings import load_settings
+
+QUESTIONS = [
+    "Hundesteuer", "Was kostet ein Personalausweis?", "Wohngeld Unterlagen", "Sperrmüll anmelden",
+    "Wie lange dauert ein Bauantrag?", "Bürgerbüro Öffnungszeiten", "Urlaub übertragen", "Passwort vergessen",
+    "Frist Ummeldung", "Was wurde zu DS 2025/0412 beschlossen?",
+]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    assistant = Assistant(load_settings(data_dir=args.data))
+    assistant.ask(QUESTIONS[0])  # load the model and warm the caches
+    retrieval, answer = [], []
+    for _ in range(args.repeat):
+        for question in QUESTIONS:
+            started = time.perf_counter()
+            result = assistant.ask(question)
+            answer.append((time.perf_counter() - started) * 1000)
+            retrieval.append(result.timings_ms["retrieval"])
+    for name, values in (("retrieval", retrieval), ("answer", answer)):
+        print(f"{name:9s} n={len(values)} p50={statistics.median(values):.0f} ms p95={percentile(values, 0.95):.0f} ms")
+    assistant.close()
+
+
+if __name__ == "__main__":
+    main()
