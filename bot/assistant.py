@@ -59,7 +59,7 @@ class Assistant:
     # -- permissions ------------------------------------------------------------------------------
     def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str] | None:
         """Collections the user may search, narrowed to `requested`; None = unrestricted (admin, demo)."""
-        existing = list(self.index.catalog.stats()["collections"])  # type: ignore[call-overload]
+        existing = self.index.catalog.collections()
         if user is None or user.is_admin:
             allowed = None
         else:

@@ -218,6 +218,10 @@ class Catalog:
                 found[cid] = StoredChunk(cid, doc_id, collection, text, json.loads(meta))
         return found
 
+    def collections(self) -> list[str]:
+        """Collections that hold at least one chunk."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT collection FROM chunks ORDER BY collection")]
+
     def stats(self) -> dict[str, object]:
         per_collection = {
             c: {"documents": d, "chunks": n}

@@ -60,3 +60,12 @@ def test_keyword_index_is_rebuilt_when_the_analyzer_changes(tmp_path: Path) -> N
     reopened = Catalog(tmp_path / "c.sqlite")
     assert reopened.get_meta("analyzer") != "old"
     assert reopened.search_keywords(analyze("Hundesteuer"), k=5)
+
+
+def test_collections_lists_those_with_chunks(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 96 Euro."])
+    _commit(catalog, "reise.md", "personal", ["Reisekosten."])
+    assert catalog.collections() == ["personal", "satzungen"]
+    catalog.delete_file("personal/reise.md")
+    assert catalog.collections() == ["satzungen"]
