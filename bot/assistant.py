@@ -87,8 +87,8 @@ class Assistant:
         started = time.perf_counter()
         search_query = self._condense(question, history)
         allowed = self.allowed_collections(user, collections)
-        hits = self.retriever.retrieve(search_query, allowed, k=self.settings.top_k)
         terms = self.retriever.query_terms(search_query)
+        hits = self.retriever.retrieve(search_query, allowed, k=self.settings.top_k, query=terms)
         retrieved = time.perf_counter()
         timings = {"retrieval": (retrieved - started) * 1000}
 

@@ -114,13 +114,14 @@ class HybridRetriever:
         return coverage(known, matched, {t: self.idf(t) for t in known})
 
     # -- retrieval --------------------------------------------------------------------------------
-    def retrieve(self, question: str, collections: Sequence[str] | None = None, k: int = 8) -> list[Hit]:
+    def retrieve(self, question: str, collections: Sequence[str] | None = None, k: int = 8,
+                 query: QueryTerms | None = None) -> list[Hit]:
         """The k best chunks among `collections` (None = all); exact legal references come first."""
         if collections is not None and not collections:
             return []
         catalog = self.index.catalog
         allowed = sorted(collections) if collections is not None else None
-        query = self.query_terms(question)
+        query = query or self.query_terms(question)  # callers that analysed the question pass it in
 
         vector = None
         dense: dict[str, float] = {}
