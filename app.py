@@ -1,18 +1,50 @@
-"""Auskunft front end entry point.
+"""Auskunft web app: `python app.py` serves chat, sources and admin console on AUSKUNFT_HOST:AUSKUNFT_PORT.
 
-The Gradio UI arrives with the front-end issue; until then `python app.py` brings the index of the
-configured corpus up to date and prints its state, which is what `make run` shows.
+At start it brings the index of `corpus_dir` and the uploads up to date (unchanged files cost nothing),
+then checks the index and the configured language model and refuses to start with a clear message
+rather than serve a broken app.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
+from pathlib import Path
 
-from ingest.__main__ import main as ingest_main
+from ingest.settings import SettingsError, load_settings
 
 
-def main() -> int:
-    return ingest_main(["--quiet"])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="Auskunft-Weboberfläche starten.")
+    parser.add_argument("--config", type=Path, help="auskunft.toml")
+    parser.add_argument("--check", action="store_true", help="nur prüfen (Index, Sprachmodell), nicht starten")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+
+    from ui.startup import StartupError, prepare
+
+    print(f"Index wird geprüft ({settings.data_dir}) …", flush=True)
+    try:
+        services = prepare(settings)
+    except StartupError as exc:
+        print(f"Auskunft startet nicht:\n{exc}", file=sys.stderr)
+        return 2
+    for notice in services.notices:
+        print(f"Hinweis: {notice}", flush=True)
+    if args.check:
+        print("Prüfung bestanden.")
+        return 0
+
+    from ui.server import serve
+
+    serve(services)
+    return 0
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
 SNIPPET_CHARS = 420
 
 
-def source_link(path: str, page: int | None, section: str | None) -> str:
-    """Where the UI opens a source: the served file, at its PDF page or section anchor."""
-    url = "/dokument/" + quote(path)
+def source_link(doc_id: str, page: int | None, section: str | None) -> str:
+    """Where the UI opens a source ('<collection>/<path>'): the served file, at its PDF page or section anchor."""
+    url = "/dokument/" + quote(doc_id)
     if page:
         return f"{url}#page={page}"
     if section:
@@ -51,7 +51,8 @@ def make_sources(hits: Sequence[Hit], highlights: dict[str, str] | None = None) 
             collection=hit.collection,
             snippet=snippet(hit.text, highlight),
             highlight=highlight,
-            link=source_link(hit.source, int(page) if page else None, str(section) if section else None),
+            link=source_link(str(meta.get("doc_id") or f"{hit.collection}/{hit.source}"),
+                             int(page) if page else None, str(section) if section else None),
             score=round(float(hit.score), 4),
             page=int(page) if page else None,
             page_end=int(meta["page_end"]) if meta.get("page_end") else None,

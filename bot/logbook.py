@@ -1,4 +1,4 @@
-"""The admins' logbook in SQLite: questions the bot declined (gap report), later also feedback.
+"""The admins' logbook in SQLite: questions the bot declined (gap report) and feedback on answers.
 
 Schema changes are numbered migrations, applied in order and recorded in `PRAGMA user_version`, so an
 existing logbook is upgraded in place and keeps its history.
@@ -6,7 +6,9 @@ existing logbook is upgraded in place and keeps its history.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.catalog import now_iso
@@ -21,11 +23,34 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX gaps_question ON gaps(question);
     """,
+    """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        given_at TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+        comment TEXT NOT NULL DEFAULT '',
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        user TEXT
+    );
+    """,
 )
 
 
+@dataclass(frozen=True)
+class Feedback:
+    given_at: str
+    rating: int  # +1 helpful, -1 not helpful
+    comment: str
+    question: str
+    answer: str
+    sources: list[str]  # "Titel, S. 3" as shown
+    user: str | None
+
+
 class Logbook:
-    """No user names are stored: a gap entry is the question, the time and the searched collections."""
+    """No user names in gaps; in feedback only when the admin turned it on (`feedback_with_user`)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +80,25 @@ class Logbook:
             (limit,),
         )
         return [(q, n, last) for q, n, last in rows]
+
+    def record_feedback(self, rating: int, question: str, answer: str, sources: list[str], comment: str = "",
+                        user: str | None = None) -> None:
+        if rating not in (-1, 1):
+            raise ValueError("rating must be +1 or -1")
+        with self._db:
+            self._db.execute(
+                "INSERT INTO feedback (given_at, rating, comment, question, answer, sources, user) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (now_iso(), rating, comment.strip()[:2000], question, answer, json.dumps(sources, ensure_ascii=False),
+                 user),
+            )
+
+    def feedback(self, limit: int = 200) -> list[Feedback]:
+        rows = self._db.execute(
+            "SELECT given_at, rating, comment, question, answer, sources, user FROM feedback "
+            "ORDER BY id DESC LIMIT ?", (limit,),
+        )
+        return [Feedback(g, r, c, q, a, json.loads(s), u) for g, r, c, q, a, s, u in rows]
 
     def close(self) -> None:
         self._db.close()

@@ -8,17 +8,8 @@ from pathlib import Path
 
 from ingest.collections import CollectionsError
 from ingest.index import IndexMismatchError, open_index
-from ingest.pipeline import IngestBusyError, Ingestor, IngestReport
+from ingest.pipeline import LABELS, IngestBusyError, Ingestor, IngestReport
 from ingest.settings import SettingsError, load_settings
-
-LABELS = {
-    "added": "neu",
-    "updated": "geändert",
-    "unchanged": "unverändert",
-    "deleted": "gelöscht",
-    "failed": "fehlerhaft",
-    "skipped": "übersprungen",
-}
 
 
 def format_report(report: IngestReport) -> str:

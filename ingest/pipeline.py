@@ -12,7 +12,7 @@ import fcntl
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,15 @@ from ingest.loaders import LoadError, load_document, supported_suffixes
 
 PARSER_VERSION = "7"
 STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
+# Status words as admins read them (CLI and admin console).
+LABELS = {
+    "added": "neu",
+    "updated": "geändert",
+    "unchanged": "unverändert",
+    "deleted": "gelöscht",
+    "failed": "fehlerhaft",
+    "skipped": "übersprungen",
+}
 IGNORED_NAMES = {"collections.toml", ".DS_Store", "Thumbs.db"}
 
 
@@ -120,7 +129,9 @@ class Ingestor:
         collection: str | None = None,
         rebuild: bool = False,
         dry_run: bool = False,
+        on_file: Callable[[int, int, FileResult], None] | None = None,
     ) -> IngestReport:
+        """Bring the index in line with `targets`; `on_file(done, total, result)` reports each file processed."""
         started = time.monotonic()
         report = IngestReport(dry_run=dry_run)
         computed_before = self.index.embedder.computed
@@ -146,8 +157,12 @@ class Ingestor:
             if dry_run:
                 report.results.extend(FileResult(p.source, p.status, p.collection) for p in work)
             else:
-                for item in tqdm(work, desc="Dateien", unit="Datei", disable=not self.show_progress):
-                    report.results.append(self._ingest_file(item))
+                for done, item in enumerate(
+                        tqdm(work, desc="Dateien", unit="Datei", disable=not self.show_progress), start=1):
+                    result = self._ingest_file(item)
+                    report.results.append(result)
+                    if on_file:
+                        on_file(done, len(work), result)
                 self.index.catalog.set_meta("last_ingest", now_iso())
         report.embeddings_computed = self.index.embedder.computed - computed_before
         report.seconds = time.monotonic() - started
@@ -219,6 +234,14 @@ class Ingestor:
         catalog.commit_file(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
                             fingerprint=item.fingerprint, title=doc.title, kind=doc.kind, chunks=chunks)
         return FileResult(item.source, item.status, item.collection, len(chunks))
+
+    def remove(self, doc_id: str) -> bool:
+        """Take one document out of the index (the admin console's delete); False if it is not indexed."""
+        with _exclusive(self.settings.data_dir):
+            if self.index.catalog.file(doc_id) is None:
+                return False
+            self._delete(doc_id)
+            return True
 
     def _delete(self, doc_id: str) -> None:
         record = self.index.catalog.file(doc_id)

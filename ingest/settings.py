@@ -69,6 +69,33 @@ class Settings(BaseSettings):
     openai_model: str | None = None
     openai_api_key: SecretStr | None = Field(None, description="Read from AUSKUNFT_OPENAI_API_KEY; never logged.")
     llm_timeout: float = Field(60.0, gt=0)
+    llm_fallback: bool = Field(
+        False, description="Answer extractively instead of refusing to start when the configured LLM is unreachable."
+    )
+
+    # -- web app ---------------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the web app binds to; 0.0.0.0 only behind a proxy.")
+    port: int = Field(7860, ge=1, le=65535)
+    users_file: Path | None = Field(
+        None, description="Users, departments and password hashes (TOML); default <data_dir>/users.toml. "
+        "Without it the app runs single-user (demo)."
+    )
+    trusted_header: str | None = Field(
+        None, description="Take the user name from this header set by the city's reverse proxy/SSO "
+        "(e.g. X-Remote-User); only behind a proxy that strips it from client requests."
+    )
+    ingest_on_start: bool = Field(True, description="Bring the index of corpus_dir and uploads up to date at start.")
+    max_upload_mb: float = Field(20.0, gt=0, description="Uploads in the admin console larger than this are refused.")
+    feedback_with_user: bool = Field(False, description="Store the user name with feedback (off: anonymous).")
+    example_questions: list[str] = Field(
+        default_factory=lambda: [
+            "Was kostet ein Personalausweis?",
+            "Welche Unterlagen brauche ich für den Wohngeldantrag?",
+            "Wie hoch ist die Hundesteuer für den ersten Hund?",
+            "Bis wann muss ich mich nach einem Umzug anmelden?",
+        ],
+        description="Shown to first-time users in the chat; set them to questions your own corpus answers.",
+    )
 
     @field_validator("embedder")
     @classmethod
@@ -100,6 +127,15 @@ class Settings(BaseSettings):
     @property
     def embedding_cache_path(self) -> Path:
         return self.embedding_cache or self.data_dir / "embeddings.sqlite"
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.toml"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Files uploaded in the admin console: <uploads_dir>/<collection>/<safe name>."""
+        return self.data_dir / "uploads"
 
     @property
     def collections_path(self) -> Path:

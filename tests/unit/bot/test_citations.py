@@ -23,7 +23,7 @@ def test_sources_are_numbered_with_location_and_link() -> None:
     sources = make_sources([_hit("a", "Die Steuer beträgt 96 Euro.", page=2, section="§ 4"),
                             _hit("b", "Text.", section="§ 17")], {"a": "Die Steuer beträgt 96 Euro."})
     assert [s.number for s in sources] == [1, 2]
-    assert sources[0].location == "S. 2" and sources[0].link == "/dokument/satzungen/hund.pdf#page=2"
+    assert sources[0].location == "S. 2" and sources[0].link == "/dokument/satzungen/satzungen/hund.pdf#page=2"
     assert sources[0].highlight == "Die Steuer beträgt 96 Euro."
     assert sources[1].location == "§ 17" and sources[1].link.endswith("#%C2%A7%2017")
     assert source_link("a b.md", None, None) == "/dokument/a%20b.md"

@@ -1,0 +1,174 @@
+"""Admin console actions: upload, re-ingest with per-file results, delete, statistics, feedback, gaps.
+
+Every action checks the admin role itself; the hidden tab is convenience, not protection. Ingest runs
+on its own index connection in a worker thread so the chat keeps answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import csv
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.index import open_index
+from ingest.pipeline import LABELS, FileResult, IngestBusyError, Ingestor, IngestReport
+from ui.service import Services
+from ui.uploads import UploadError, store_upload
+from ui.users import Account
+
+RESULT_HEADERS = ["Datei", "Sammlung", "Ergebnis", "Chunks", "Hinweis"]
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: Path  # where the web server put the bytes
+    name: str  # the name the browser sent (checked, never trusted)
+
+
+def upload(services: Services, account: Account | None, files: list[Upload], collection: str | None) -> str:
+    """Store checked files; each refused file is named with its reason, accepted ones are listed."""
+    services.require_admin(account)
+    if not files:
+        return "Bitte zuerst eine Datei auswählen."
+    if not collection:
+        return "Bitte eine Sammlung auswählen, in die die Dateien kommen."
+    settings = services.settings
+    known = services.visible_collections(account)  # type: ignore[arg-type]
+    stored, refused = [], []
+    for item in files:
+        try:
+            target = store_upload(item.path, item.name, collection, settings.uploads_dir,
+                                  int(settings.max_upload_mb * 1_000_000), known)
+            stored.append(target.name)
+        except UploadError as exc:
+            refused.append(str(exc))
+    lines = []
+    if stored:
+        lines.append(f"Gespeichert in „{collection}“: {', '.join(stored)}. Jetzt „Index aktualisieren“ starten.")
+    if refused:
+        lines.append("Nicht gespeichert:\n" + "\n".join(f"- {r}" for r in refused))
+    return "\n\n".join(lines)
+
+
+def ingest_targets(services: Services) -> list[Path]:
+    settings = services.settings
+    return [p for p in (settings.corpus_dir, settings.uploads_dir) if p.is_dir()]
+
+
+def result_rows(results: list[FileResult]) -> list[list[object]]:
+    order = {"failed": 0, "added": 1, "updated": 2, "deleted": 3, "skipped": 4, "unchanged": 5}
+    ranked = sorted(results, key=lambda r: (order.get(r.status, 9), r.source))
+    return [[r.source, r.collection, LABELS.get(r.status, r.status), r.chunks, r.error or ""] for r in ranked]
+
+
+def summary(report: IngestReport) -> str:
+    counts = report.counts()
+    parts = [f"{LABELS[s]}: {n}" for s, n in counts.items() if n]
+    return (f"Fertig in {report.seconds:.0f} s – " + ", ".join(parts or ["keine Dateien"])
+            + f"; {report.embeddings_computed} neue Embeddings.")
+
+
+def reingest(services: Services, account: Account | None) -> Iterator[tuple[str, list[list[object]]]]:
+    """Yield (progress text, per-file rows) while the ingest runs; finishes with the summary."""
+    services.require_admin(account)
+    events: queue.Queue[tuple[int, int, FileResult] | IngestReport | Exception] = queue.Queue()
+    settings = services.settings
+    targets = ingest_targets(services)
+
+    def work() -> None:
+        index = open_index(settings, embedder=services.assistant.index.embedder.embedder)
+        try:
+            events.put(Ingestor(index).run(targets, on_file=lambda d, t, r: events.put((d, t, r))))
+        except Exception as exc:  # reported to the admin below, never swallowed
+            events.put(exc)
+        finally:
+            index.close()
+
+    threading.Thread(target=work, name="admin-ingest", daemon=True).start()
+    seen: list[FileResult] = []
+    yield "Index wird aktualisiert: Dateien werden geprüft …", []
+    while True:
+        event = events.get()
+        if isinstance(event, IngestReport):
+            yield summary(event), result_rows(event.results)
+            return
+        if isinstance(event, Exception):
+            text = str(event) if isinstance(event, IngestBusyError) else f"Ingest abgebrochen: {event}"
+            yield text, result_rows(seen)
+            return
+        done, total, result = event
+        seen.append(result)
+        yield f"Index wird aktualisiert: {done} von {total} geänderten Dateien verarbeitet …", result_rows(seen)
+
+
+def documents(services: Services, account: Account | None) -> list[list[object]]:
+    services.require_admin(account)
+    rows = []
+    for record in sorted(services.assistant.index.catalog.files().values(), key=lambda r: r.doc_id):
+        rows.append([record.doc_id, record.title or "", record.collection,
+                     "ok" if record.status == "ok" else f"fehlerhaft: {record.error or ''}",
+                     len(record.chunk_ids), record.updated_at])
+    return rows
+
+
+def delete_document(services: Services, account: Account | None, doc_id: str | None) -> str:
+    """Take a document out of the index; an uploaded file is also removed from disk."""
+    services.require_admin(account)
+    if not doc_id:
+        return "Bitte ein Dokument auswählen."
+    catalog = services.assistant.index.catalog
+    record = catalog.file(doc_id)
+    if record is None:
+        return f"{doc_id}: nicht im Index (schon gelöscht?)."
+    path = (Path(record.root) / record.source).resolve()
+    uploads = services.settings.uploads_dir.resolve()
+    index = open_index(services.settings, embedder=services.assistant.index.embedder.embedder)
+    try:
+        Ingestor(index).remove(doc_id)
+    except IngestBusyError as exc:
+        return str(exc)
+    finally:
+        index.close()
+    if path.is_relative_to(uploads):
+        path.unlink(missing_ok=True)
+        return f"{doc_id} gelöscht (Index und hochgeladene Datei)."
+    return (f"{doc_id} aus dem Index entfernt. Die Datei liegt in {record.root}: bitte auch dort löschen, "
+            "sonst wird sie beim nächsten Ingest wieder aufgenommen.")
+
+
+def statistics(services: Services, account: Account | None) -> tuple[str, list[list[object]]]:
+    services.require_admin(account)
+    stats = services.assistant.index.catalog.stats()
+    titles = services.collection_titles()
+    rows = [[titles.get(name, name), name, values["documents"], values["chunks"]]  # type: ignore[index]
+            for name, values in sorted(stats["collections"].items())]  # type: ignore[union-attr]
+    text = (f"**{stats['documents']} Dokumente, {stats['chunks']} Abschnitte (Chunks)**, "
+            f"{stats['failed_files']} fehlerhafte Dateien · letzter Ingest: {stats['last_ingest'] or 'noch keiner'} · "
+            f"Antwort-Backend: {services.assistant.backend.name}")
+    return text, rows
+
+
+def feedback_rows(services: Services, account: Account | None) -> list[list[object]]:
+    services.require_admin(account)
+    return [[f.given_at, "👍" if f.rating > 0 else "👎", f.question, f.answer[:300], "; ".join(f.sources),
+             f.comment, f.user or ""] for f in services.assistant.logbook.feedback()]
+
+
+def gap_rows(services: Services, account: Account | None) -> list[list[object]]:
+    services.require_admin(account)
+    return [[question, count, last] for question, count, last in services.assistant.logbook.gap_report(500)]
+
+
+def gap_csv(services: Services, account: Account | None, folder: Path) -> Path:
+    """The gap report as CSV (semicolon, UTF-8 with BOM: opens cleanly in German Excel)."""
+    rows = gap_rows(services, account)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "wissensluecken.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Frage", "Anzahl", "Zuletzt gefragt"])
+        writer.writerows(rows)
+    return path

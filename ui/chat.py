@@ -1,0 +1,92 @@
+"""Chat handlers: a question in, the streamed answer and its sources out; feedback on the last answer.
+
+Framework-free (plain lists and dicts as Gradio passes them), so they are tested with a fake assistant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from bot.assistant import QuestionError
+from bot.models import Answer
+from ui.render import EMPTY_SOURCES, answer_markdown, inert_markdown, source_lines, sources_html
+from ui.service import Services
+from ui.users import Account
+
+Messages = list[dict[str, str]]
+THINKING = "Ich suche in den Unterlagen …"
+KEEP = "__keep__"  # sentinel: the UI leaves the sources panel as it is
+
+
+@dataclass
+class ChatState:
+    """Per browser session: the turns for follow-ups and the last answer for feedback."""
+
+    turns: list[tuple[str, str]] = field(default_factory=list)
+    last: dict[str, object] | None = None
+
+
+@dataclass(frozen=True)
+class ChatUpdate:
+    messages: Messages
+    sources: str
+    state: ChatState
+    status: str = ""
+
+
+def respond(services: Services, account: Account | None, question: str, messages: Messages, style: str,
+            language: str, selected: Sequence[str] | None, state: ChatState) -> Iterator[ChatUpdate]:
+    """Stream one answer. Bad input yields one update with a message and everything else unchanged."""
+    if account is None:
+        yield ChatUpdate(messages, EMPTY_SOURCES, state, "Bitte zuerst anmelden.")
+        return
+    question = (question or "").strip()
+    if not question:
+        yield ChatUpdate(messages, KEEP, state, "Bitte eine Frage eingeben.")
+        return
+    visible = services.visible_collections(account)
+    # The filter only narrows what the engine already permits; an empty choice means all permitted.
+    requested = [c for c in (selected or []) if c in visible] or None
+    shown = [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": THINKING}]
+    yield ChatUpdate(shown, KEEP, state, "")
+    text = ""
+    answer: Answer | None = None
+    try:
+        for piece in services.assistant.ask_stream(question, user=services.user_of(account),
+                                                   history=state.turns[-3:], style=style, language=language,
+                                                   collections=requested):
+            if isinstance(piece, Answer):
+                answer = piece
+            else:
+                text += piece
+                shown[-1] = {"role": "assistant", "content": inert_markdown(text)}
+                yield ChatUpdate(shown, KEEP, state, "")
+    except QuestionError as exc:
+        yield ChatUpdate(messages, KEEP, state, str(exc))
+        return
+    if answer is None:  # pragma: no cover - the assistant always ends with an Answer
+        return
+    shown[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+    new_state = ChatState(
+        turns=[*state.turns, (question, answer.text)],
+        last={"question": question, "answer": answer.text, "sources": source_lines(answer),
+              "abstained": answer.abstained},
+    )
+    yield ChatUpdate(shown, sources_html(answer, services.collection_titles()), new_state, "")
+
+
+def give_feedback(services: Services, account: Account | None, rating: int, comment: str,
+                  state: ChatState) -> str:
+    if account is None:
+        return "Bitte zuerst anmelden."
+    if state.last is None:
+        return "Es gibt noch keine Antwort, die Sie bewerten könnten."
+    last = state.last
+    user = account.name if services.settings.feedback_with_user else None
+    services.assistant.logbook.record_feedback(
+        rating, str(last["question"]), str(last["answer"]), list(last["sources"]),  # type: ignore[arg-type]
+        comment=comment or "", user=user,
+    )
+    return "Danke für Ihre Rückmeldung!" + (" Ihr Kommentar wurde gespeichert." if comment.strip() else "")
+

@@ -1,0 +1,66 @@
+"""HTML and Markdown the chat shows: pure functions of an `Answer`, every document text escaped."""
+
+from __future__ import annotations
+
+import html
+
+from bot.models import Answer, Source
+
+EMPTY_SOURCES = '<div class="quellen-leer">Hier erscheinen die Quellen der Antwort.</div>'
+
+
+def highlighted(snippet: str, sentence: str) -> str:
+    """The snippet, escaped, with the cited sentence in <mark>."""
+    if sentence and sentence in snippet:
+        before, _, after = snippet.partition(sentence)
+        return f"{html.escape(before)}<mark>{html.escape(sentence)}</mark>{html.escape(after)}"
+    return html.escape(snippet)
+
+
+def source_card(source: Source, collection_title: str) -> str:
+    location = f" · {html.escape(source.location)}" if source.location else ""
+    heading = (f'<div class="quelle-abschnitt">{html.escape(source.heading)}</div>'
+               if source.heading and source.heading != source.section else "")
+    return (
+        f'<article class="quelle" id="quelle-{source.number}" aria-label="Quelle {source.number}">'
+        f'<div class="quelle-kopf"><span class="quelle-nr">[{source.number}]</span> '
+        f'<a class="quelle-link" href="{html.escape(source.link, quote=True)}" target="_blank" rel="noopener">'
+        f"{html.escape(source.title)}</a>{location}</div>"
+        f'<div class="quelle-meta">Sammlung: {html.escape(collection_title)}</div>{heading}'
+        f'<blockquote class="quelle-text">{highlighted(source.snippet, source.highlight)}</blockquote>'
+        "</article>"
+    )
+
+
+def sources_html(answer: Answer | None, collection_titles: dict[str, str]) -> str:
+    if answer is None:
+        return EMPTY_SOURCES
+    if not answer.sources:
+        return ('<div class="quellen-leer">Keine Quellen: zu dieser Frage wurde in den freigegebenen '
+                "Unterlagen nichts Passendes gefunden.</div>")
+    cards = [source_card(s, collection_titles.get(s.collection, s.collection)) for s in answer.sources]
+    return f'<section class="quellen" aria-label="Quellen">{"".join(cards)}</section>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat text: the answer, then notes on unsupported sentences or a fallback, then short source lines."""
+    parts = [inert_markdown(answer.text)]
+    if answer.notice:
+        parts.append(f"*Hinweis: {answer.notice}*")
+    if answer.flagged:
+        parts.append("*Achtung: Einzelne Sätze sind durch die angegebene Quelle nicht eindeutig belegt. "
+                     "Bitte in der Quelle nachlesen.*")
+    if answer.sources:
+        lines = [f"[{s.number}] {s.title}" + (f", {s.location}" if s.location else "") for s in answer.sources]
+        parts.append("**Quellen:** " + " · ".join(lines))
+    return "\n\n".join(parts)
+
+
+def inert_markdown(text: str) -> str:
+    """Document text must not turn into images (outbound requests) or raw HTML in the chat bubble."""
+    return text.replace("<", "&lt;").replace("![", "!\\[")
+
+
+def source_lines(answer: Answer) -> list[str]:
+    """Short citations for the feedback log: 'Titel, S. 3'."""
+    return [s.title + (f", {s.location}" if s.location else "") for s in answer.sources]

@@ -1,0 +1,80 @@
+"""What the web app needs at run time, built once at start: settings, assistant, users, logbook.
+
+Handlers get a `Services` and the signed-in `Account`; they never read settings or globals themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.assistant import Assistant, User
+from ingest.settings import Settings
+from ui.users import Account, UserDirectory
+
+DEMO_ACCOUNT = Account(name="demo", department=None, admin=True, display_name="Demo-Benutzer")
+
+# (label in the UI, value the answer engine takes)
+STYLE_CHOICES: tuple[tuple[str, str], ...] = (("Standard", "standard"), ("Einfache Sprache", "einfach"))
+LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("Deutsch", "de"),
+    ("Englisch (English)", "en"),
+    ("Türkisch (Türkçe)", "tr"),
+    ("Ukrainisch (Українська)", "uk"),
+    ("Arabisch (العربية)", "ar"),
+    ("Russisch (Русский)", "ru"),
+    ("Polnisch (Polski)", "pl"),
+    ("Französisch (Français)", "fr"),
+)
+
+
+class NotAllowed(PermissionError):
+    """An admin action by a non-admin, or an action without a signed-in user."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    assistant: Assistant
+    users: UserDirectory | None  # None: single-user demo mode, no login
+    notices: list[str] = field(default_factory=list)  # shown in the header (e.g. LLM fallback)
+
+    @property
+    def demo(self) -> bool:
+        return self.users is None and not self.settings.trusted_header
+
+    def account(self, username: str | None) -> Account | None:
+        """The signed-in account; in demo mode everyone is the demo admin."""
+        if self.demo:
+            return DEMO_ACCOUNT
+        return self.users.get(username) if self.users else None
+
+    @staticmethod
+    def user_of(account: Account) -> User:
+        return User(name=account.name, department=account.department, is_admin=account.admin)
+
+    def collection_titles(self) -> dict[str, str]:
+        declared = self.assistant.index.collections.collections
+        return {name: c.title for name, c in declared.items()}
+
+    def visible_collections(self, account: Account) -> list[str]:
+        """Collections this account may search: the answer engine's permission rule, nothing else."""
+        allowed = self.assistant.allowed_collections(self.user_of(account))
+        if allowed is None:  # admin: everything declared or indexed
+            existing = self.assistant.index.catalog.collections()
+            allowed = sorted(set(self.assistant.index.collections.collections) | set(existing))
+        return allowed
+
+    def collection_choices(self, account: Account) -> list[tuple[str, str]]:
+        titles = self.collection_titles()
+        return [(titles.get(name, name), name) for name in self.visible_collections(account)]
+
+    def department_label(self, account: Account) -> str:
+        departments = self.assistant.index.collections.departments
+        if account.department:
+            return departments.get(account.department, account.department)
+        return "alle Abteilungen"
+
+    def require_admin(self, account: Account | None) -> Account:
+        if account is None or not account.admin:
+            raise NotAllowed("Nur für Administratorinnen und Administratoren.")
+        return account
