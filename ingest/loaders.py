@@ -61,7 +61,10 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
             "bitte neu exportieren"
         ) from exc
     if sum(len(b.text) for b in doc.blocks) < MIN_TEXT_CHARS:
-        raise LoadError("Kein verwertbarer Text gefunden / no usable text in file")
+        raise LoadError(
+            f"Kein verwertbarer Text gefunden (weniger als {MIN_TEXT_CHARS} Zeichen; bei PDF: Scan ohne Textebene? "
+            "Bitte mit Texterkennung/OCR speichern) / no usable text in file"
+        )
     return doc
 
 

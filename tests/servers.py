@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -19,14 +21,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], ready_url: str, timeout: float = 120) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `command` until the block ends; fail the test if `ready_url` does not answer in time."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def running(command: list[str], ready_url: str, timeout: float = 120, env: dict[str, str] | None = None,
+            log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` until the block ends; fail the test if `ready_url` does not answer in time.
+
+    `env` is added to this process's environment; `log` keeps the server's output for a failing test.
+    """
+    output = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                pytest.fail(f"{command[0]} exited at start (code {process.returncode})")
+                shown = log.read_text(errors="replace")[-2000:] if log else ""
+                pytest.fail(f"{command[0]} exited at start (code {process.returncode})\n{shown}")
             try:
                 urllib.request.urlopen(ready_url, timeout=2)
                 break
@@ -41,3 +50,5 @@ def running(command: list[str], ready_url: str, timeout: float = 120) -> Iterato
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log:
+            output.close()  # type: ignore[union-attr]

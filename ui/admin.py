@@ -16,7 +16,7 @@ from pathlib import Path
 from ingest.index import open_index
 from ingest.pipeline import LABELS, FileResult, IngestBusyError, Ingestor, IngestReport
 from ui.service import Services
-from ui.uploads import UploadError, store_upload
+from ui.uploads import UploadError, safe_filename, store_upload
 from ui.users import Account
 
 RESULT_HEADERS = ["Datei", "Sammlung", "Ergebnis", "Chunks", "Hinweis"]
@@ -38,8 +38,14 @@ def upload(services: Services, account: Account | None, files: list[Upload], col
     settings = services.settings
     known = services.visible_collections(account)  # type: ignore[arg-type]
     stored, refused = [], []
+    catalog = services.assistant.index.catalog
+    uploads_root = str(settings.uploads_dir.resolve())
     for item in files:
         try:
+            clash = catalog.file(f"{collection}/{collection}/{safe_filename(item.name)}")
+            if clash is not None and clash.root != uploads_root:  # the same id from another folder
+                raise UploadError(f"{item.name}: ein Dokument dieses Namens gibt es in der Sammlung schon "
+                                  f"(aus {clash.root}). Bitte die Datei umbenennen.")
             target = store_upload(item.path, item.name, collection, settings.uploads_dir,
                                   int(settings.max_upload_mb * 1_000_000), known)
             stored.append(target.name)

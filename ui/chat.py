@@ -49,7 +49,7 @@ def respond(services: Services, account: Account | None, question: str, messages
     # The filter only narrows what the engine already permits; an empty choice means all permitted.
     requested = [c for c in (selected or []) if c in visible] or None
     shown = [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": THINKING}]
-    yield ChatUpdate(shown, KEEP, state, "")
+    yield ChatUpdate(list(shown), KEEP, state, "")
     text = ""
     answer: Answer | None = None
     try:
@@ -61,7 +61,7 @@ def respond(services: Services, account: Account | None, question: str, messages
             else:
                 text += piece
                 shown[-1] = {"role": "assistant", "content": inert_markdown(text)}
-                yield ChatUpdate(shown, KEEP, state, "")
+                yield ChatUpdate(list(shown), KEEP, state, "")
     except QuestionError as exc:
         yield ChatUpdate(messages, KEEP, state, str(exc))
         return

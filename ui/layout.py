@@ -36,16 +36,35 @@ THEME = gr.themes.Default(
 )
 
 
-class NamedFiles(gr.File):
-    """Like `gr.File`, but hands over the name the browser sent, so traversal names are refused, not renamed."""
+def _without_stub_files(define: Any) -> Any:
+    """Gradio's component metaclass writes a .pyi stub next to the source of every component subclass;
+    an installed app must not write into its own package, so that step is skipped while defining ours."""
+    from gradio import component_meta
 
-    is_template = True  # reuse the File front end
+    original = component_meta.create_or_modify_pyi
+    component_meta.create_or_modify_pyi = lambda *args, **kwargs: None
+    try:
+        return define()
+    finally:
+        component_meta.create_or_modify_pyi = original
 
-    def preprocess(self, payload: Any) -> list[admin.Upload]:  # type: ignore[override]
-        if payload is None:
-            return []
-        items = payload.root if hasattr(payload, "root") else [payload]
-        return [admin.Upload(Path(f.path), f.orig_name or Path(f.path).name) for f in items]
+
+def _define_named_files() -> type[gr.File]:
+    class NamedFiles(gr.File):
+        """Like `gr.File`, but hands over the name the browser sent: traversal names are refused, not renamed."""
+
+        is_template = True  # reuse the File front end
+
+        def preprocess(self, payload: Any) -> list[admin.Upload]:  # type: ignore[override]
+            if payload is None:
+                return []
+            items = payload.root if hasattr(payload, "root") else [payload]
+            return [admin.Upload(Path(f.path), f.orig_name or Path(f.path).name) for f in items]
+
+    return NamedFiles
+
+
+NamedFiles = _without_stub_files(_define_named_files)
 
 
 def build_ui(services: Services) -> gr.Blocks:

@@ -1,0 +1,87 @@
+"""The real app (`python app.py`) on a free loopback port with a copy of corpus/, and Debian's chromium.
+
+Chromium comes from apt (`make test` installs it when it can); Playwright only drives it and never
+downloads a browser. Without /usr/bin/chromium the browser tests skip with a message saying so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browser_app import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CORPUS,
+    EMBED_CACHE,
+    MAX_UPLOAD_MB,
+    OUTPUT,
+    PASSWORD,
+    REPO,
+    USERS,
+    RunningApp,
+)
+from servers import free_port, running
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian-Paket chromium fehlt (/usr/bin/chromium): `apt-get install chromium`; "
+                    "`make test` installiert es, wenn apt verfügbar ist / chromium not installed")
+    pytest.importorskip("playwright", reason="the dev extra installs playwright")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[RunningApp]:
+    from ui.users import add_user
+
+    root = tmp_path_factory.mktemp("app")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    data = root / "data"
+    users_file = root / "users.toml"
+    for name, (department, admin) in USERS.items():
+        add_user(users_file, name, PASSWORD, department, admin)
+    port = free_port()
+    env = {
+        "AUSKUNFT_DATA_DIR": str(data),
+        "AUSKUNFT_CORPUS_DIR": str(corpus),
+        "AUSKUNFT_USERS_FILE": str(users_file),
+        "AUSKUNFT_EMBEDDING_CACHE": str(EMBED_CACHE),  # vectors by text hash, shared with the other tests
+        "AUSKUNFT_PORT": str(port),
+        "AUSKUNFT_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
+    }
+    url = f"http://127.0.0.1:{port}"
+    log = root / "app.log"
+    with running([sys.executable, str(REPO / "app.py")], f"{url}/health", timeout=900, env=env, log=log):
+        yield RunningApp(url, data, data / "uploads", log)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: object) -> Iterator[object]:
+    ctx = browser.new_context(locale="de-DE", viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT

@@ -1,0 +1,117 @@
+"""Admin actions and the HTTP routes (document, health, login) with the fake embedder; no browser."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.index import Index
+from ui import admin
+from ui.server import create_app
+from ui.service import NotAllowed, Services
+
+from ui_services import PASSWORD, make_services
+
+pytestmark = pytest.mark.unit
+PERSONAL = "/dokument/personal/personal/urlaub-sonderurlaub.pdf"
+PUBLIC_PDF = "/dokument/buergerservice/buergerservice/personalausweis.pdf"
+PUBLIC_TEXT = "/dokument/satzungen/satzungen/abfallgebuehrensatzung.md"
+
+
+@pytest.fixture
+def services(fake_index: Index, tmp_path: Path) -> Services:
+    return make_services(fake_index, tmp_path)
+
+
+def test_admin_actions_refuse_staff(services: Services, tmp_path: Path) -> None:
+    anna = services.account("anna")
+    for action in (lambda: admin.upload(services, anna, [], "buergerservice"), lambda: admin.documents(services, anna),
+                   lambda: next(admin.reingest(services, anna)), lambda: admin.delete_document(services, anna, "x"),
+                   lambda: admin.statistics(services, anna), lambda: admin.gap_csv(services, anna, tmp_path)):
+        with pytest.raises(NotAllowed):
+            action()
+
+
+def test_upload_reingest_delete_cycle(services: Services, tmp_path: Path) -> None:
+    boss = services.account("admin")
+    note = tmp_path / "Neue Regel.md"
+    note.write_text("# Neue Regel\n\nDie Kantine im Rathaus öffnet künftig montags bis freitags um 7 Uhr.\n",
+                    encoding="utf-8")
+    bad = tmp_path / "x.exe"
+    bad.write_bytes(b"MZ")
+    message = admin.upload(services, boss, [admin.Upload(note, note.name), admin.Upload(bad, "x.exe")], "intern")
+    assert "Neue-Regel.md" in message and "x.exe: Dateityp .exe wird nicht unterstützt" in message
+    steps = list(admin.reingest(services, boss))
+    text, rows = steps[-1]
+    assert text.startswith("Fertig") and ["intern/Neue-Regel.md", "intern", "neu", 1, ""] in rows
+    assert any(r[0] == "intern/intern/Neue-Regel.md" for r in admin.documents(services, boss))
+
+    assert "gelöscht (Index und hochgeladene Datei)" in admin.delete_document(services, boss,
+                                                                              "intern/intern/Neue-Regel.md")
+    assert not (services.settings.uploads_dir / "intern" / "Neue-Regel.md").exists()
+    assert services.assistant.index.catalog.file("intern/intern/Neue-Regel.md") is None
+    kept = admin.delete_document(services, boss, "intern/intern/da-ki-assistent.md")  # a corpus file stays on disk
+    assert "bitte auch dort löschen" in kept
+
+
+def test_upload_refuses_a_name_that_clashes_with_a_corpus_document(services: Services, tmp_path: Path) -> None:
+    clash = tmp_path / "da-ki-assistent.md"
+    clash.write_text("# Anders\n\nText.\n", encoding="utf-8")
+    message = admin.upload(services, services.account("admin"), [admin.Upload(clash, clash.name)], "intern")
+    assert "gibt es in der Sammlung schon" in message
+    assert not services.settings.uploads_dir.exists() or not any(services.settings.uploads_dir.rglob("*.md"))
+
+
+def test_statistics_and_gap_report_csv(services: Services, tmp_path: Path) -> None:
+    boss = services.account("admin")
+    for question in ["Wo parke ich?", "wo parke ich? ", "Gibt es WLAN?"]:
+        services.assistant.logbook.record_gap(question, None)
+    text, rows = admin.statistics(services, boss)
+    assert "Dokumente" in text and {r[1] for r in rows} >= {"buergerservice", "personal"}
+    csv_text = admin.gap_csv(services, boss, tmp_path).read_text(encoding="utf-8-sig")
+    lines = csv_text.splitlines()
+    assert lines[0] == "Frage;Anzahl;Zuletzt gefragt" and lines[1].startswith("Wo parke ich?;2;")
+
+
+def test_document_route_checks_the_department_of_the_signed_in_user(services: Services) -> None:
+    client = TestClient(create_app(services))
+    assert client.get(PUBLIC_PDF).status_code == 401  # not signed in
+    assert client.post("/login", data={"username": "anna", "password": "falsch"}).status_code == 400
+    assert client.post("/login", data={"username": "anna", "password": PASSWORD}).status_code == 200
+    pdf = client.get(PUBLIC_PDF)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and pdf.headers["content-disposition"].startswith("inline")
+    refused = client.get(PERSONAL)
+    assert refused.status_code == 404 and "nicht freigegeben" in refused.text
+    for probe in ("/dokument/%2e%2e/%2e%2e/pyproject.toml", "/dokument/buergerservice/nichts.pdf"):
+        assert client.get(probe).status_code in {401, 404}
+
+    paula = TestClient(create_app(services))
+    paula.post("/login", data={"username": "paula", "password": PASSWORD})
+    assert paula.get(PERSONAL).status_code == 200
+
+
+def test_text_documents_are_rendered_safely_with_section_anchors(services: Services) -> None:
+    client = TestClient(create_app(services))
+    client.post("/login", data={"username": "anna", "password": PASSWORD})
+    page = client.get(PUBLIC_TEXT)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert 'id="§ 1"' in page.text or 'id="§ 2"' in page.text
+    assert "<script" not in page.text.lower()
+
+
+def test_trusted_header_mode_and_health(fake_index: Index, tmp_path: Path) -> None:
+    services = make_services(fake_index, tmp_path, trusted_header="X-Remote-User")
+    client = TestClient(create_app(services))
+    assert client.get("/health").json()["status"] == "ok"
+    assert client.get(PERSONAL, headers={"X-Remote-User": "anna"}).status_code == 404
+    assert client.get(PERSONAL, headers={"X-Remote-User": "paula"}).status_code == 200
+    assert client.get(PUBLIC_PDF, headers={"X-Remote-User": "unbekannt"}).status_code == 401
+    assert client.get(PUBLIC_PDF).status_code == 401
+
+
+def test_demo_mode_without_users_file_sees_everything(fake_index: Index, tmp_path: Path) -> None:
+    services = make_services(fake_index, tmp_path, with_users=False)
+    assert services.demo and services.account(None).admin
+    assert TestClient(create_app(services)).get(PERSONAL).status_code == 200

@@ -1,0 +1,93 @@
+from pathlib import Path
+
+import pytest
+
+from bot.models import Answer, Source
+from ingest.index import Index
+from ui.chat import KEEP, THINKING, ChatState, give_feedback, respond
+from ui.render import answer_markdown, highlighted, sources_html
+from ui.service import Services
+
+from ui_services import make_services
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def services(fake_index: Index, tmp_path: Path) -> Services:
+    return make_services(fake_index, tmp_path)
+
+
+def test_answer_streams_then_shows_sources_and_remembers_the_turn(services: Services) -> None:
+    anna = services.account("anna")
+    updates = list(respond(services, anna, "Was kostet ein Personalausweis?", [], "standard", "de", [], ChatState()))
+    assert updates[0].messages[-1]["content"] == THINKING and updates[0].sources == KEEP
+    final = updates[-1]
+    assert final.messages[0] == {"role": "user", "content": "Was kostet ein Personalausweis?"}
+    assert "Quellen:" in final.messages[-1]["content"] or "finde ich" in final.messages[-1]["content"]
+    assert final.state.turns[-1][0] == "Was kostet ein Personalausweis?" and final.state.last is not None
+    assert 'class="quelle"' in final.sources
+
+
+def test_empty_question_changes_nothing(services: Services) -> None:
+    history = [{"role": "user", "content": "Frage"}, {"role": "assistant", "content": "Antwort"}]
+    state = ChatState(turns=[("Frage", "Antwort")])
+    (update,) = respond(services, services.account("anna"), "   ", history, "standard", "de", [], state)
+    assert update.status == "Bitte eine Frage eingeben." and update.messages == history
+    assert update.state is state and update.sources == KEEP
+
+
+def test_unknown_style_is_reported_not_raised(services: Services) -> None:
+    updates = list(respond(services, services.account("anna"), "Hundesteuer?", [], "piratisch", "de", [],
+                           ChatState()))
+    assert "Unbekannter Antwortstil" in updates[-1].status and updates[-1].messages == []
+
+
+def test_signed_out_user_gets_nothing(services: Services) -> None:
+    (update,) = respond(services, None, "Hundesteuer?", [], "standard", "de", [], ChatState())
+    assert update.status == "Bitte zuerst anmelden." and update.messages == []
+
+
+def test_collection_filter_cannot_widen_permissions(services: Services) -> None:
+    anna = services.account("anna")
+    assert "personal" not in services.visible_collections(anna)
+    assert "personal" in services.visible_collections(services.account("paula"))
+    final = list(respond(services, anna, "Arbeitsbefreiung Geburt Urlaub", [], "standard", "de", ["personal"],
+                         ChatState()))[-1]
+    assert "personal/" not in final.sources  # asking for a forbidden collection falls back to the permitted ones
+
+
+def test_feedback_is_stored_without_user_name_unless_enabled(services: Services) -> None:
+    anna = services.account("anna")
+    assert "noch keine Antwort" in give_feedback(services, anna, 1, "", ChatState())
+    final = list(respond(services, anna, "Hundesteuer erster Hund", [], "standard", "de", [], ChatState()))[-1]
+    assert give_feedback(services, anna, -1, "Fehlt etwas", final.state).startswith("Danke")
+    services.settings = services.settings.model_copy(update={"feedback_with_user": True})
+    give_feedback(services, anna, 1, "", final.state)
+    stored = services.assistant.logbook.feedback()
+    assert [(f.rating, f.comment, f.user) for f in stored] == [(1, "", "anna"), (-1, "Fehlt etwas", None)]
+    assert stored[0].question == "Hundesteuer erster Hund"
+
+
+def _source(**overrides: object) -> Source:
+    values = dict(number=1, chunk_id="c", title="Satzung <b>", path="s.md", collection="satzungen",
+                  snippet="Vorher. Die Steuer beträgt 96 Euro. Nachher <script>x</script>",
+                  highlight="Die Steuer beträgt 96 Euro.", link="/dokument/satzungen/s.md#%C2%A7%204", score=1.0,
+                  section="§ 4")
+    return Source(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def test_sources_html_escapes_document_text_and_marks_the_cited_sentence() -> None:
+    html = sources_html(Answer("q", "a [1]", [_source()]), {"satzungen": "Ortsrecht"})
+    assert "<mark>Die Steuer beträgt 96 Euro.</mark>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "Satzung &lt;b&gt;" in html
+    assert 'href="/dokument/satzungen/s.md#%C2%A7%204"' in html and "§ 4" in html and "Ortsrecht" in html
+    assert highlighted("abc", "zzz") == "abc"
+
+
+def test_answer_markdown_lists_sources_and_neutralises_images() -> None:
+    text = answer_markdown(Answer("q", "Siehe ![x](http://evil/a.png) <img src=x> [1].", [_source()],
+                                  flagged=["x"], notice="Sprachmodell nicht erreichbar"))
+    assert "![" not in text and "<img" not in text
+    assert "**Quellen:** [1] Satzung <b>, § 4" in text
+    assert "Hinweis: Sprachmodell" in text and "nicht eindeutig belegt" in text
