@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint ingest corpus clean
+.PHONY: run test lint ingest corpus clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,19 @@ ingest: run
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev-installed
+# The browser tests drive Debian's chromium (never a browser download). Installed here when missing and
+# apt is usable as root; otherwise the browser tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "chromium wird installiert (apt) …"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+	      || echo "chromium nicht installierbar: Browser-Tests werden übersprungen"; \
+	  else echo "chromium fehlt (apt-get install chromium): Browser-Tests werden übersprungen"; fi; }
+
+test: $(VENV)/.dev-installed browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
