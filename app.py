@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Index wird geprüft ({settings.data_dir}) …", flush=True)
     try:
-        services = prepare(settings)
+        services = prepare(settings, show_progress=sys.stderr.isatty())
     except StartupError as exc:
         print(f"Auskunft startet nicht:\n{exc}", file=sys.stderr)
         return 2

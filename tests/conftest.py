@@ -12,6 +12,8 @@ from ingest.embed import Embedder, FakeEmbedder
 from ingest.index import Index, open_index
 from ingest.settings import Settings, load_settings
 
+pytest_plugins = ["browser_app"]  # fixtures of the browser tests (app server, chromium)
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 SHARED = REPO.parent / "shared"

@@ -96,7 +96,7 @@ def build_ui(services: Services) -> gr.Blocks:
                         placeholder="Stellen Sie eine Frage zu Satzungen, Merkblättern oder Dienstanweisungen. "
                                     "Jede Antwort nennt ihre Quellen.",
                     )
-                    question = gr.Textbox(label="Ihre Frage", lines=2, max_lines=6, elem_id="frage",
+                    question = gr.Textbox(label="Ihre Frage", lines=1, max_lines=6, elem_id="frage",  # Enter asks
                                           placeholder="z. B. Was kostet ein Personalausweis?")
                     with gr.Row():
                         ask = gr.Button("Fragen", variant="primary", elem_id="fragen-knopf")

@@ -44,7 +44,7 @@ def choose_backend(settings: Settings, index: Index, notices: list[str]) -> Answ
         return ExtractiveBackend(index.embedder)
 
 
-def prepare(settings: Settings, embedder: Embedder | None = None) -> Services:
+def prepare(settings: Settings, embedder: Embedder | None = None, show_progress: bool = False) -> Services:
     notices: list[str] = []
     try:
         index = open_index(settings, embedder=embedder)
@@ -55,7 +55,7 @@ def prepare(settings: Settings, embedder: Embedder | None = None) -> Services:
         if settings.ingest_on_start:
             targets = [p for p in (settings.corpus_dir, settings.uploads_dir) if p.is_dir()]
             if targets:
-                report = Ingestor(index).run(targets)
+                report = Ingestor(index, show_progress=show_progress).run(targets)
                 for failed in report.failed:
                     log.warning("Datei nicht aufgenommen: %s: %s", failed.source, failed.error)
         index.check_embedder()

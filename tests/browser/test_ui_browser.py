@@ -72,14 +72,27 @@ def test_staff_gets_a_streamed_cited_answer_and_opens_the_source(context: Any, a
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
 
 
-def test_follow_up_and_plain_language_keep_citations(context: Any, app_server: RunningApp) -> None:
+def test_keyboard_follow_up_and_plain_language(context: Any, app_server: RunningApp) -> None:
     page = login(context, app_server, "anna")
-    page.get_by_label("Einfache Sprache").check()
-    chat = ask(page, "Was kostet ein Personalausweis?")
-    assert re.search(r"\[\d\]", chat)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(app_server.url) else outside.append(r.url))
+    page.locator("#frage textarea").focus()
+    page.keyboard.type("Was kostet ein Personalausweis?")
+    page.keyboard.press("Enter")  # the keyboard alone is enough to ask
+    page.wait_for_function(ANSWER_DONE)
+    page.locator("#frage textarea").fill("Und für Personen unter 24 Jahren?")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#gespraech').innerText.split('Quellen:').length > 2")
+    page.wait_for_function(ANSWER_DONE)
+    assert "22,80" in page.locator("#gespraech").inner_text()  # the follow-up kept its topic
+
     page.locator("#neues-gespraech").click()
     page.wait_for_function("() => !document.querySelector('#gespraech').innerText.includes('Personalausweis')")
     assert "Quellen der Antwort" in page.locator("#quellen").inner_text()
+    page.get_by_label("Einfache Sprache").check()
+    chat = ask(page, "Welche Unterlagen brauche ich für den Wohngeldantrag?")
+    assert re.search(r"\[\d\]", chat)  # plain language keeps its citations
+    assert outside == []  # nothing leaves the office network
 
 
 def test_text_source_opens_at_its_section(context: Any, app_server: RunningApp) -> None:

@@ -1,4 +1,6 @@
-"""The real app (`python app.py`) on a free loopback port with a copy of corpus/, and Debian's chromium.
+"""Browser-test fixtures: the real app (`python app.py`) on a free loopback port with a copy of corpus/,
+and Debian's chromium driven by Playwright. Loaded as a plugin by tests/conftest.py (a second conftest.py
+in tests/browser/ would shadow the `conftest` module the other tests import from).
 
 Chromium comes from apt (`make test` installs it when it can); Playwright only drives it and never
 downloads a browser. Without /usr/bin/chromium the browser tests skip with a message saying so.
@@ -9,23 +11,39 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from browser_app import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    CORPUS,
-    EMBED_CACHE,
-    MAX_UPLOAD_MB,
-    OUTPUT,
-    PASSWORD,
-    REPO,
-    USERS,
-    RunningApp,
-)
 from servers import free_port, running
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+EMBED_CACHE = REPO / ".cache" / "test-embeddings.sqlite"  # the same vector cache as tests/conftest.py
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags chromium keeps dialling Google on this closed network and hangs.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+OUTPUT = REPO / "tests" / "output"
+PASSWORD = "Musterstadt-2026!"
+USERS = {  # name: (department, admin)
+    "anna": ("buergerbuero", False),
+    "bernd": ("bauamt", False),
+    "paula": ("personalamt", False),
+    "admin": ("hauptamt", True),
+}
+MAX_UPLOAD_MB = 0.05
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    data_dir: Path
+    uploads_dir: Path
+    log: Path
+
+
 
 
 @pytest.fixture(scope="session")
