@@ -21,10 +21,14 @@ KEEP = "__keep__"  # sentinel: the UI leaves the sources panel as it is
 
 @dataclass
 class ChatState:
-    """Per browser session: the turns for follow-ups and the last answer for feedback."""
+    """Per browser session: the turns for follow-ups and each answer as shown, for feedback."""
 
     turns: list[tuple[str, str]] = field(default_factory=list)
-    last: dict[str, object] | None = None
+    answers: list[dict[str, object]] = field(default_factory=list)  # one per turn
+
+    @property
+    def last(self) -> dict[str, object] | None:
+        return self.answers[-1] if self.answers else None
 
 
 @dataclass(frozen=True)
@@ -70,19 +74,21 @@ def respond(services: Services, account: Account | None, question: str, messages
     shown[-1] = {"role": "assistant", "content": answer_markdown(answer)}
     new_state = ChatState(
         turns=[*state.turns, (question, answer.text)],
-        last={"question": question, "answer": answer.text, "sources": source_lines(answer),
-              "abstained": answer.abstained},
+        answers=[*state.answers, {"question": question, "answer": answer.text, "sources": source_lines(answer),
+                                  "abstained": answer.abstained}],
     )
     yield ChatUpdate(shown, sources_html(answer, services.collection_titles()), new_state, "")
 
 
 def give_feedback(services: Services, account: Account | None, rating: int, comment: str,
-                  state: ChatState) -> str:
+                  state: ChatState, message_index: int | None = None) -> str:
+    """Rate the last answer, or the answer at `message_index` of the chat (thumbs on each message)."""
     if account is None:
         return "Bitte zuerst anmelden."
-    if state.last is None:
+    turn = len(state.answers) - 1 if message_index is None else message_index // 2  # user + answer per turn
+    if not 0 <= turn < len(state.answers):
         return "Es gibt noch keine Antwort, die Sie bewerten könnten."
-    last = state.last
+    last = state.answers[turn]
     user = account.name if services.settings.feedback_with_user else None
     services.assistant.logbook.record_feedback(
         rating, str(last["question"]), str(last["answer"]), list(last["sources"]),  # type: ignore[arg-type]

@@ -91,7 +91,7 @@ def build_ui(services: Services) -> gr.Blocks:
             with gr.Tab("Fragen", id="fragen"), gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(
-                        label="Gespräch", height=460, feedback_options=None, buttons=["copy"],
+                        label="Gespräch", height=460, feedback_options=("Like", "Dislike"), buttons=["copy"],
                         elem_id="gespraech",
                         placeholder="Stellen Sie eine Frage zu Satzungen, Merkblättern oder Dienstanweisungen. "
                                     "Jede Antwort nennt ihre Quellen.",
@@ -186,13 +186,21 @@ def build_ui(services: Services) -> gr.Blocks:
             "inputs": [question, chatbot, style, language, collections, state],
             "outputs": [chatbot, sources, state, status, question],
         }
-        question.submit(chat, **chat_io)
-        ask.click(chat, **chat_io)
+        # One answer at a time for both triggers: the model and the index connections are shared.
+        question.submit(chat, **chat_io, concurrency_id="antwort")
+        ask.click(chat, **chat_io, concurrency_id="antwort")
 
         def reset() -> tuple[Any, ...]:
             return [], EMPTY_SOURCES, ChatState(), "", ""
 
         new_chat.click(reset, outputs=[chatbot, sources, state, status, feedback_status])
+        chatbot.clear(reset, outputs=[chatbot, sources, state, status, feedback_status])
+
+        def rate_message(session: ChatState, data: gr.LikeData, request: gr.Request) -> str:
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            return give_feedback(services, account_of(request), 1 if data.liked is True else -1, "", session, index)
+
+        chatbot.like(rate_message, inputs=[state], outputs=[status])
 
         def rate(rating: int):
             def handler(text: str, session: ChatState, request: gr.Request) -> tuple[str, str]:

@@ -92,6 +92,9 @@ def test_keyboard_follow_up_and_plain_language(context: Any, app_server: Running
     page.get_by_label("Einfache Sprache").check()
     chat = ask(page, "Welche Unterlagen brauche ich für den Wohngeldantrag?")
     assert re.search(r"\[\d\]", chat)  # plain language keeps its citations
+    page.locator("#gespraech").get_by_role("button", name="Gefällt mir", exact=True).last.click()
+    page.locator("#status").get_by_text("Danke").wait_for()  # thumbs on the message itself are stored
+    assert page.evaluate("document.documentElement.lang") == "de"
     assert outside == []  # nothing leaves the office network
 
 

@@ -69,6 +69,17 @@ def test_feedback_is_stored_without_user_name_unless_enabled(services: Services)
     assert stored[0].question == "Hundesteuer erster Hund"
 
 
+def test_thumbs_on_an_earlier_message_rate_that_answer(services: Services) -> None:
+    anna = services.account("anna")
+    first = list(respond(services, anna, "Hundesteuer erster Hund", [], "standard", "de", [], ChatState()))[-1]
+    second = list(respond(services, anna, "Was kostet ein Personalausweis?", first.messages, "standard", "de", [],
+                          first.state))[-1]
+    assert len(second.messages) == 4 and len(second.state.answers) == 2
+    assert give_feedback(services, anna, -1, "", second.state, message_index=1).startswith("Danke")
+    assert services.assistant.logbook.feedback()[0].question == "Hundesteuer erster Hund"
+    assert "noch keine Antwort" in give_feedback(services, anna, 1, "", second.state, message_index=9)
+
+
 def _source(**overrides: object) -> Source:
     values = dict(number=1, chunk_id="c", title="Satzung <b>", path="s.md", collection="satzungen",
                   snippet="Vorher. Die Steuer beträgt 96 Euro. Nachher <script>x</script>",
