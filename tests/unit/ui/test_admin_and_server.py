@@ -115,3 +115,37 @@ def test_demo_mode_without_users_file_sees_everything(fake_index: Index, tmp_pat
     services = make_services(fake_index, tmp_path, with_users=False)
     assert services.demo and services.account(None).admin
     assert TestClient(create_app(services)).get(PERSONAL).status_code == 200
+
+
+def test_gradio_file_route_serves_no_index_or_corpus_files(services: Services) -> None:
+    client = TestClient(create_app(services))
+    client.post("/login", data={"username": "anna", "password": PASSWORD})
+    secrets = [services.settings.data_dir / "catalog.sqlite", services.settings.users_path,
+               services.settings.corpus_dir / "personal" / "urlaub-sonderurlaub.pdf"]
+    for path in secrets:
+        for url in (f"/gradio_api/file={path.resolve()}", f"/file={path.resolve()}"):
+            response = client.get(url)
+            assert response.status_code >= 400 or not response.content.startswith((b"SQLite", b"%PDF", b"#")), url
+
+
+def test_start_and_first_page_make_no_outside_connections(fake_index: Index, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    attempts: list[object] = []
+    original = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if host not in {"127.0.0.1", "::1", "localhost", "testserver"} and sock.family != socket.AF_UNIX:
+            attempts.append(address)
+            raise OSError("no outside connections in this test")
+        return original(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    services = make_services(fake_index, tmp_path)
+    client = TestClient(create_app(services))
+    with client:  # runs the app's start-up events too
+        assert client.get("/").status_code == 200
+        assert client.get("/health").status_code == 200
+    assert attempts == []
