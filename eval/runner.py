@@ -1,0 +1,122 @@
+"""Running a benchmark: build the systems for each configuration, ask every question, score, collect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from eval.questions import Question
+from eval.scoring import aggregate, by_group, score
+from eval.systems import AuskunftSystem, RetrieverBaseline, System, TextbookLlamaIndex
+from ingest.index import Index, open_index
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings
+
+BASELINES = ("BM25", "Dicht (e5)", "llama-index Standard")
+
+
+class BenchmarkError(RuntimeError):
+    """The benchmark cannot run (empty index, unknown gate metric ...); the message says what to do."""
+
+
+@dataclass
+class Benchmark:
+    results: dict[str, Any]
+    verdicts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def open_configured(settings: Settings, corpus: Path | None, show_progress: bool) -> Index:
+    """The configured index, or with `corpus` a fresh one in `settings.data_dir` filled from that folder."""
+    index = open_index(settings)
+    if corpus is not None:
+        report = Ingestor(index, show_progress=show_progress).run([corpus])
+        if show_progress and report.failed:
+            print(f"{len(report.failed)} Dateien nicht aufgenommen: "
+                  + "; ".join(f"{r.source}: {r.error}" for r in report.failed[:5]))
+    if index.catalog.chunk_count() == 0:
+        index.close()
+        raise BenchmarkError(
+            f"Der Index in {settings.data_dir} ist leer: --corpus ORDNER angeben oder vorher ingesten."
+        )
+    return index
+
+
+def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path | None, baselines: bool,
+                  show_progress: bool = True) -> tuple[list[System], list[Index]]:
+    from bot.assistant import Assistant
+
+    systems: list[System] = []
+    indexes: list[Index] = []
+    for position, (name, settings) in enumerate(configurations):
+        index = open_configured(settings, corpus, show_progress)
+        indexes.append(index)
+        systems.append(AuskunftSystem(name, Assistant(settings, index)))
+        if position == 0 and baselines:
+            systems.append(RetrieverBaseline(BASELINES[0], index, "keyword", settings.retrieval_candidates))
+            systems.append(RetrieverBaseline(BASELINES[1], index, "dense", settings.retrieval_candidates))
+            systems.append(TextbookLlamaIndex(BASELINES[2], index))
+    return systems, indexes
+
+
+def run_benchmark(questions: Sequence[Question], systems: Sequence[System], configs: dict[str, dict[str, Any]],
+                  question_sets: list[str], corpus: Path | None, show_progress: bool = True) -> Benchmark:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    verdicts: dict[str, list[dict[str, Any]]] = {}
+    for system in systems:
+        items = []
+        for question in tqdm(questions, desc=system.name, unit="Frage", disable=not show_progress):
+            items.append(score(question, system.run(question), system.answers))
+        verdicts[system.name] = items
+    blocks = {
+        system.name: {
+            "overall": aggregate(verdicts[system.name]),
+            "by_type": by_group(verdicts[system.name], "type"),
+            "by_set": by_group(verdicts[system.name], "set"),
+            "config": configs.get(system.name, {"baseline": system.name}),
+        }
+        for system in systems
+    }
+    primary = systems[0].name
+    results = {
+        "started": started,
+        "question_sets": question_sets,
+        "corpus": str(corpus) if corpus else None,
+        "primary": primary,
+        "overall": blocks[primary]["overall"],
+        "by_type": blocks[primary]["by_type"],
+        "config": blocks[primary]["config"],
+        "systems": blocks,
+    }
+    return Benchmark(results, verdicts)
+
+
+def settings_summary(settings: Settings) -> dict[str, Any]:
+    """The configuration as recorded in metrics.json (secrets masked by pydantic)."""
+    return settings.model_dump(mode="json")
+
+
+def check_gates(overall: dict[str, Any], gates: Sequence[str]) -> list[str]:
+    """'recall@5=0.9' -> a failure line when the metric is below (or missing); latencies are maxima."""
+    failures = []
+    for gate in gates:
+        key, _, wanted = gate.partition("=")
+        key = key.strip()
+        if key not in overall or not wanted:
+            raise BenchmarkError(f"--min {gate!r}: erwartet METRIK=WERT mit einer Metrik aus metrics.json, "
+                                 f"z. B. recall@5=0.9")
+        try:
+            threshold = float(wanted)
+        except ValueError as exc:
+            raise BenchmarkError(f"--min {gate!r}: {wanted!r} ist keine Zahl") from exc
+        value = overall[key]
+        if key.startswith("latency_"):
+            if value is None or value > threshold:
+                failures.append(f"{key} = {value} ms > {threshold:g} ms")
+        elif value is None or value < threshold:
+            failures.append(f"{key} = {value} < {threshold:g}")
+    return failures
