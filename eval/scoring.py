@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,7 @@ METRIC_KEYS = (
     "latency_retrieval_p50_ms", "latency_retrieval_p95_ms", "latency_answer_p50_ms", "latency_answer_p95_ms",
 )
 RECALL_CURVE = (1, 2, 3, 5, 10)
+_MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def score(question: Question, outcome: Outcome, answers: bool) -> dict[str, Any]:
@@ -63,7 +65,8 @@ def score(question: Question, outcome: Outcome, answers: bool) -> dict[str, Any]
     verdict["evidence_in_citation"] = (float(bool(found)) if scored_answer and answerable and found is not None
                                        else None)
     has_reference = scored_answer and answerable and bool(question.answer)
-    prediction = "" if declined else (outcome.answer or "")
+    # Citation markers are not words of the answer, and their digits are no key figures.
+    prediction = "" if declined else _MARKERS.sub("", outcome.answer or "")
     verdict["answer_f1"] = token_f1(prediction, question.answer) if has_reference else None
     facts = key_facts(prediction, question.answer) if has_reference else None
     verdict["key_facts"] = facts

@@ -1,0 +1,61 @@
+"""Check a question set against a corpus: every gold entry must match a chunk, every evidence must be found.
+
+    .venv/bin/python scripts/check_questions.py eval/questions/musterstadt.jsonl [--corpus corpus]
+
+Uses the fake embedder (no model): only chunk texts and metadata matter here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from eval.metrics import evidence_found, is_relevant
+from eval.questions import load_questions
+from ingest.embed import FakeEmbedder
+from ingest.index import open_index
+from ingest.pipeline import Ingestor
+from ingest.settings import load_settings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    args = parser.parse_args()
+    questions = load_questions(args.questions)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_dir=Path(tmp), corpus_dir=args.corpus, embedding_cache=Path(tmp) / "v.sqlite")
+        index = open_index(settings, embedder=FakeEmbedder())
+        Ingestor(index).run([args.corpus])
+        chunks = [{**c.metadata, "text": c.text} for c in index.catalog.chunks(index.catalog.chunk_ids()).values()]
+        collections = index.collections
+        index.close()
+    problems = 0
+    for q in questions:
+        relevant = []
+        for n, gold in enumerate(q.gold):
+            matching = [c for c in chunks if is_relevant(c, gold)]
+            if not matching:
+                print(f"{q.id}: gold[{n}] {gold} matches no chunk")
+                problems += 1
+            relevant += matching
+            if q.department and matching and not collections.can_see(q.department, matching[0]["collection"]):
+                print(f"{q.id}: department {q.department} cannot see gold[{n}] ({matching[0]['collection']}); "
+                      "make it unanswerable with gold []")
+                problems += 1
+        if q.gold and q.evidence and not evidence_found(q.evidence, [c["text"] for c in relevant]):
+            print(f"{q.id}: evidence not found verbatim in a gold chunk: {q.evidence[:80]!r}")
+            problems += 1
+    counts: dict[str, int] = {}
+    for q in questions:
+        counts[q.type] = counts.get(q.type, 0) + 1
+    print(f"{len(questions)} questions {counts}; with department: {sum(1 for q in questions if q.department)}; "
+          f"problems: {problems}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

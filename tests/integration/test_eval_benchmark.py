@@ -1,0 +1,74 @@
+"""`python -m eval` end to end with the real e5 model on the shared law corpus and dev questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.__main__ import main as eval_main
+from eval.scoring import METRIC_KEYS
+
+from conftest import EMBED_CACHE, LAWS, SHARED, require_shared
+
+pytestmark = pytest.mark.integration
+DEV = SHARED / "eval-public" / "dev.jsonl"
+
+
+def dev_slice(tmp_path: Path, ids: set[str]) -> Path:
+    require_shared(DEV.parent)
+    rows = [line for line in DEV.read_text(encoding="utf-8").splitlines() if json.loads(line)["id"] in ids]
+    path = tmp_path / "dev-slice.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_benchmark_on_the_law_corpus_writes_every_metric_and_report(
+        tmp_path: Path, laws_index: object, capsys: pytest.CaptureFixture[str]) -> None:
+    # laws_index has put the law vectors into the shared cache, so this fresh index costs parsing only
+    questions = dev_slice(tmp_path, {"d001", "d004", "d008", "d013", "d015", "d017", "d018"})
+    out = tmp_path / "out"
+    code = eval_main(["--questions", str(questions), "--corpus", str(LAWS), "--out", str(out), "--no-baselines",
+                      "--embedding-cache", str(EMBED_CACHE), "--quiet", "--min", "recall@10=0.5"])
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert set(METRIC_KEYS) <= set(metrics["overall"])
+    overall = metrics["overall"]
+    assert overall["questions"] == 7 and overall["answerable"] == 5
+    assert 0.6 <= overall["recall@5"] <= 1.0 and 0 < overall["mrr@10"] <= 1.0
+    assert 0.0 <= overall["abstain_unanswerable"] <= 1.0 and overall["answered_answerable"] >= 0.6
+    assert 0 < overall["latency_retrieval_p50_ms"] <= overall["latency_answer_p95_ms"]
+    assert set(metrics["by_type"]) >= {"procedure", "unanswerable"} and metrics["config"]["embedder"] == "e5"
+    for name in ("report.html", "report.md", "per_question.jsonl", "recall_at_k.png", "latency.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert "Auskunft" in capsys.readouterr().out  # the headline table is printed
+
+    failing = eval_main(["--questions", str(questions), "--corpus", str(LAWS), "--out", str(tmp_path / "gate"),
+                         "--no-baselines", "--embedding-cache", str(EMBED_CACHE), "--quiet", "--min", "recall@5=1.01"])
+    assert failing == 1
+
+
+def test_baselines_run_beside_auskunft_on_a_small_law_subset(tmp_path: Path) -> None:
+    require_shared(LAWS)
+    subset = tmp_path / "gesetze"
+    subset.mkdir()
+    for name in ("ifg.md", "pauswg.md", "ozg.md", "hundverbreinfg.md"):
+        (subset / name).symlink_to(LAWS / name)
+    questions = dev_slice(tmp_path, {"d003", "d007", "d017", "d019"})
+    out = tmp_path / "out"
+    assert eval_main(["--questions", str(questions), "--corpus", str(subset), "--out", str(out),
+                      "--embedding-cache", str(EMBED_CACHE), "--quiet"]) == 0
+    systems = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["systems"]
+    assert list(systems) == ["Auskunft", "BM25", "Dicht (e5)", "llama-index Standard"]
+    for name, block in systems.items():
+        assert block["overall"]["recall@10"] == 1.0, name  # four laws, two questions: everyone finds them
+        assert (block["overall"]["answer_f1"] is None) == (name != "Auskunft")
+    assert "llama-index Standard" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_bad_question_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "kaputt.jsonl"
+    broken.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")
+    assert eval_main(["--questions", str(broken), "--corpus", str(tmp_path)]) == 2
+    assert "kaputt.jsonl:1" in capsys.readouterr().err
