@@ -17,19 +17,19 @@ SHORT = {"abstain_unanswerable": "abstain", "answered_answerable": "answered", "
          "latency_answer_p95_ms": "answer p95 ms"}
 
 
-def fmt(value: Any) -> str:
+def fmt(value: Any, key: str = "") -> str:
     if value is None:
         return "–"
-    if isinstance(value, float) and value <= 1.0:
-        return f"{value:.3f}"
+    if key.startswith("latency_"):
+        return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
     if isinstance(value, float):
-        return f"{value:.0f}"
+        return f"{value:.3f}"
     return str(value)
 
 
 def table(rows: Sequence[tuple[str, dict[str, Any]]], keys: Sequence[str] = HEADLINE) -> list[list[str]]:
     header = ["System", *[SHORT.get(k, k) for k in keys]]
-    return [header, *[[name, *[fmt(block.get(k)) for k in keys]] for name, block in rows]]
+    return [header, *[[name, *[fmt(block.get(k), k) for k in keys]] for name, block in rows]]
 
 
 def text_table(rows: list[list[str]]) -> str:

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from eval.metrics import evidence_found, is_relevant
+from eval.checks import problems_of
 from eval.questions import load_questions
 from ingest.embed import FakeEmbedder
 from ingest.index import open_index
@@ -33,22 +33,10 @@ def main() -> int:
         chunks = [{**c.metadata, "text": c.text} for c in index.catalog.chunks(index.catalog.chunk_ids()).values()]
         collections = index.collections
         index.close()
-    problems = 0
-    for q in questions:
-        relevant = []
-        for n, gold in enumerate(q.gold):
-            matching = [c for c in chunks if is_relevant(c, gold)]
-            if not matching:
-                print(f"{q.id}: gold[{n}] {gold} matches no chunk")
-                problems += 1
-            relevant += matching
-            if q.department and matching and not collections.can_see(q.department, matching[0]["collection"]):
-                print(f"{q.id}: department {q.department} cannot see gold[{n}] ({matching[0]['collection']}); "
-                      "make it unanswerable with gold []")
-                problems += 1
-        if q.gold and q.evidence and not evidence_found(q.evidence, [c["text"] for c in relevant]):
-            print(f"{q.id}: evidence not found verbatim in a gold chunk: {q.evidence[:80]!r}")
-            problems += 1
+    found = problems_of(questions, chunks, collections)
+    for line in found:
+        print(line)
+    problems = len(found)
     counts: dict[str, int] = {}
     for q in questions:
         counts[q.type] = counts.get(q.type, 0) + 1

@@ -72,3 +72,17 @@ def test_bad_question_file_is_a_clear_error(tmp_path: Path, capsys: pytest.Captu
     broken.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")
     assert eval_main(["--questions", str(broken), "--corpus", str(tmp_path)]) == 2
     assert "kaputt.jsonl:1" in capsys.readouterr().err
+
+
+def test_musterstadt_set_meets_its_bar_and_beats_every_baseline(tmp_path: Path, musterstadt_index: object) -> None:
+    from conftest import CORPUS, REPO
+
+    out = tmp_path / "out"
+    code = eval_main(["--questions", str(REPO / "eval" / "questions" / "musterstadt.jsonl"), "--corpus", str(CORPUS),
+                      "--out", str(out), "--embedding-cache", str(EMBED_CACHE), "--quiet", "--min", "recall@5=0.9"])
+    assert code == 0
+    systems = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["systems"]
+    auskunft = systems.pop("Auskunft")["overall"]
+    for name, block in systems.items():
+        for metric in ("recall@5", "hit@1", "mrr@10", "ndcg@10"):
+            assert auskunft[metric] > block["overall"][metric], (name, metric)
