@@ -27,8 +27,9 @@ def fmt(value: Any, key: str = "") -> str:
     return str(value)
 
 
-def table(rows: Sequence[tuple[str, dict[str, Any]]], keys: Sequence[str] = HEADLINE) -> list[list[str]]:
-    header = ["System", *[SHORT.get(k, k) for k in keys]]
+def table(rows: Sequence[tuple[str, dict[str, Any]]], keys: Sequence[str] = HEADLINE,
+          label: str = "System") -> list[list[str]]:
+    header = [label, *[SHORT.get(k, k) for k in keys]]
     return [header, *[[name, *[fmt(block.get(k), k) for k in keys]] for name, block in rows]]
 
 
@@ -111,7 +112,7 @@ def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, An
     per_set = {s: table([(name, block["by_set"][s]) for name, block in results["systems"].items()
                          if s in block["by_set"]]) for s in results["question_sets"]}
     primary = results["primary"]
-    per_type = table(list(results["systems"][primary]["by_type"].items()))
+    per_type = table(list(results["systems"][primary]["by_type"].items()), label="Fragetyp")
     bad = worst(verdicts[primary])
 
     md = [f"# Auskunft-Benchmark {results['started']}", "",

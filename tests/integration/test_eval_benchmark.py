@@ -86,3 +86,22 @@ def test_musterstadt_set_meets_its_bar_and_beats_every_baseline(tmp_path: Path, 
     for name, block in systems.items():
         for metric in ("recall@5", "hit@1", "mrr@10", "ndcg@10"):
             assert auskunft[metric] > block["overall"][metric], (name, metric)
+
+
+def test_several_configurations_run_side_by_side(tmp_path: Path) -> None:
+    require_shared(LAWS)
+    subset = tmp_path / "gesetze"
+    subset.mkdir()
+    for name in ("ifg.md", "ozg.md"):
+        (subset / name).symlink_to(LAWS / name)
+    hybrid, keyword = tmp_path / "hybrid.toml", tmp_path / "stichwort.toml"
+    hybrid.write_text('fusion = "hybrid"\n', encoding="utf-8")
+    keyword.write_text('fusion = "keyword"\ntop_k = 3\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert eval_main(["--questions", str(dev_slice(tmp_path, {"d007", "d017"})), "--corpus", str(subset),
+                      "--config", str(hybrid), "--config", str(keyword), "--no-baselines", "--out", str(out),
+                      "--embedding-cache", str(EMBED_CACHE), "--quiet"]) == 0
+    systems = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["systems"]
+    assert list(systems) == ["Auskunft (hybrid)", "Auskunft (stichwort)"]
+    assert systems["Auskunft (stichwort)"]["config"]["fusion"] == "keyword"
+    assert systems["Auskunft (stichwort)"]["config"]["top_k"] == 3
