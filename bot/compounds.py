@@ -84,3 +84,42 @@ def compounds_with(term: str, vocab: Vocabulary, limit: int = 12) -> list[str]:
     found = {t for t in vocab.ending_with(term) if len(t) >= len(term) + MIN_MODIFIER}
     found |= {t for t in vocab.starting_with(term) if len(t) >= len(term) + MIN_HEAD}
     return sorted(found, key=lambda t: -vocab.df[t])[:limit]
+
+
+MIN_TYPO_LENGTH = 7  # shorter words have too many honest neighbours ("bauamt" / "baumat")
+
+
+def spelling_variants(term: str, vocab: Vocabulary, limit: int = 2) -> list[str]:
+    """Index terms one typo away from an unknown `term` ('persoanlausweis' -> 'personalausweis').
+
+    One edit (insert, delete, substitute or swap two neighbours; two edits from 11 letters on), same first
+    letter: office questions are typed fast, and a misspelt key word would otherwise find nothing.
+    """
+    if len(term) < MIN_TYPO_LENGTH or not term.isalpha() or term in vocab.df:
+        return []
+    allowed = 2 if len(term) >= 11 else 1
+    found = []
+    for candidate in vocab.starting_with(term[0]):
+        if abs(len(candidate) - len(term)) > allowed or vocab.df[candidate] < 2:
+            continue
+        distance = _edit_distance(term, candidate, allowed)
+        if distance <= allowed:
+            found.append((distance, -vocab.df[candidate], candidate))
+    return [c for _, _, c in sorted(found)[:limit]]
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (adjacent swaps count one), stopping early beyond `limit`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]

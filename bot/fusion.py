@@ -42,7 +42,7 @@ def fuse(
         weight = 1.0 if keyword_weight is None else keyword_weight.get(doc, 0.0)
         scores[doc] = scores.get(doc, 0.0) + weight / (k + rank + 1)
     order = {doc: i for i, doc in enumerate(dense)}
-    return sorted(scores.items(), key=lambda item: (-item[1], order.get(item[0], len(order))))
+    return sorted(scores.items(), key=lambda item: (-steady(item[1]), order.get(item[0], len(order)), item[0]))
 
 
 def normalise(scores: Mapping[str, float], ids: Iterable[str]) -> dict[str, float]:
@@ -77,10 +77,20 @@ def hybrid(
     d = normalise(dense, ids)
     scores = {i: alpha * d[i] + (1 - alpha) * (weighted[i] / top if top > 0 else 0.0) for i in ids}
     if rank_mix:
-        dense_order = sorted((i for i in ids if i in dense), key=lambda i: -dense[i])
-        keyword_order = sorted((i for i in ids if keyword.get(i, 0.0) > 0), key=lambda i: -keyword[i])
+        dense_order = sorted((i for i in ids if i in dense), key=lambda i: (-steady(dense[i]), i))
+        keyword_order = sorted((i for i in ids if keyword.get(i, 0.0) > 0), key=lambda i: (-steady(keyword[i]), i))
         rrf = dict(fuse(dense_order, keyword_order, coverage_of, k=k))
         best = max(rrf.values(), default=0.0)
         for i in ids:
             scores[i] += rank_mix * (rrf.get(i, 0.0) / best if best > 0 else 0.0)
-    return sorted(scores.items(), key=lambda item: -item[1])
+    return ranked(scores)
+
+
+def steady(score: float) -> float:
+    """Scores summed in a different order differ in the last bits; rounded, equal scores tie exactly."""
+    return round(score, 9)
+
+
+def ranked(scores: dict[str, float]) -> list[tuple[str, float]]:
+    """Best first; ties by id, so the same question gives the same ranking in every process."""
+    return sorted(scores.items(), key=lambda item: (-steady(item[1]), item[0]))

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.compounds import Vocabulary, compounds_with, split_compound
-from bot.fusion import coverage, fuse, hybrid
+from bot.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
+from bot.fusion import coverage, fuse, hybrid, ranked, steady
 from bot.models import Hit
 from bot.query import LegalRef, document_numbers, legal_references
 from ingest.analyzer import analyze
@@ -83,6 +83,8 @@ class HybridRetriever:
             matches |= set(compounds_with(term, vocab))
             if vocab.df.get(term, 0) < 3:  # rare or unknown: try its parts ("wohngeldantrag")
                 matches |= set(split_compound(term, vocab))
+            if not matches:  # unknown altogether: perhaps a typo of a word the corpus uses
+                matches |= set(spelling_variants(term, vocab))
             result.expansions[term] = matches
             if not matches:
                 result.unknown.append(term)
@@ -93,7 +95,7 @@ class HybridRetriever:
         vocab, _ = self.vocabulary()
         if term in vocab.df or compounds_with(term, vocab):
             return 1.0
-        return 0.5 if split_compound(term, vocab) else 0.0
+        return 0.5 if split_compound(term, vocab) or spelling_variants(term, vocab) else 0.0
 
     def idf(self, term: str) -> float:
         vocab, total = self.vocabulary()
@@ -134,7 +136,7 @@ class HybridRetriever:
             keyword = dict(catalog.search_keywords(query.terms, self.candidates, allowed))
             for cid, score in catalog.search_keywords(query.expanded_terms(), self.candidates, allowed):
                 keyword[cid] = keyword.get(cid, 0.0) + self.compound_weight * score
-            keyword = dict(sorted(keyword.items(), key=lambda item: -item[1])[: self.candidates])
+            keyword = dict(ranked(keyword)[: self.candidates])
 
         exact = self._exact_matches(question, allowed)
         if self.fusion == "hybrid":
@@ -142,22 +144,22 @@ class HybridRetriever:
         stored = catalog.chunks(set(dense) | set(keyword) | set(exact))
 
         if self.fusion == "dense":
-            fused = sorted(dense.items(), key=lambda item: -item[1])
+            fused = ranked(dense)
         elif self.fusion == "keyword":
-            fused = sorted(keyword.items(), key=lambda item: -item[1])
+            fused = ranked(keyword)
         elif self.fusion == "rrf":
-            fused = fuse(sorted(dense, key=lambda c: -dense[c]), sorted(keyword, key=lambda c: -keyword[c]))
+            fused = fuse([c for c, _ in ranked(dense)], [c for c, _ in ranked(keyword)])
         else:
             covered = {cid: self.coverage(query, chunk) for cid, chunk in stored.items()}
             fused = hybrid(dense, keyword, covered, alpha=self.alpha, rank_mix=self.rank_mix)
 
-        ranked = [cid for cid in exact if cid in stored]
-        ranked += [cid for cid, _ in fused if cid not in set(ranked) and cid in stored]
+        order = [cid for cid in exact if cid in stored]
+        order += [cid for cid, _ in fused if cid not in set(order) and cid in stored]
         scores = dict(fused)
         hits = [
             Hit(id=cid, text=stored[cid].text, metadata=stored[cid].metadata,
                 score=scores.get(cid, 1.0), dense=dense.get(cid), keyword=keyword.get(cid), exact=cid in exact)
-            for cid in ranked[: max(k, 3 * k if self.reranker else k)]
+            for cid in order[: max(k, 3 * k if self.reranker else k)]
         ]
         if self.reranker is not None:
             hits = self._rerank(question, hits)
@@ -179,7 +181,7 @@ class HybridRetriever:
         assert self.reranker is not None
         scores = self.reranker.scores(question, [h.text for h in hits])
         pinned = [h for h in hits if h.exact]
-        rest = sorted((h for h in hits if not h.exact), key=lambda h: -scores[hits.index(h)])
+        rest = sorted((h for h in hits if not h.exact), key=lambda h: (-steady(scores[hits.index(h)]), h.id))
         return pinned + rest
 
     def _exact_matches(self, question: str, allowed: list[str] | None) -> list[str]:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.compounds import Vocabulary, compounds_with, split_compound
+from bot.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 
 pytestmark = pytest.mark.unit
 
@@ -23,3 +23,14 @@ def test_compounds_containing_a_term_as_head_or_modifier() -> None:
     assert set(compounds_with("antrag", VOCAB)) == {"wohngeldantrag", "bauantrag"}
     assert compounds_with("anmeld", VOCAB) == ["gewerbeanmeld"]
     assert compounds_with("amt", VOCAB) == []  # too short to look up safely
+
+
+def test_typos_find_the_word_the_corpus_uses() -> None:
+    vocab = Vocabulary({"personalausweis": 40, "hundesteu": 20, "fuhrungszeugnis": 9, "bauamt": 30, "baumarkt": 2,
+                        "einmalig": 1})
+    assert spelling_variants("persoanlausweis", vocab) == ["personalausweis"]  # swapped letters
+    assert spelling_variants("hundesteur", vocab) == ["hundesteu"]  # one letter too many
+    assert spelling_variants("fuhrungszeugnisse", vocab) == ["fuhrungszeugnis"]  # two edits in a long word
+    assert spelling_variants("hallenbad", vocab) == []  # really unknown stays unknown
+    assert spelling_variants("baumat", vocab) == []  # short words have honest neighbours
+    assert spelling_variants("einmalik", vocab) == []  # a one-off term is no evidence of a spelling

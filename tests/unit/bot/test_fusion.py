@@ -1,6 +1,6 @@
 import pytest
 
-from bot.fusion import coverage, fuse, hybrid, normalise
+from bot.fusion import coverage, fuse, hybrid, normalise, ranked
 
 pytestmark = pytest.mark.unit
 
@@ -46,3 +46,11 @@ def test_hybrid_lets_a_precise_keyword_match_win() -> None:
 def test_hybrid_without_keyword_evidence_is_dense_order() -> None:
     dense = {"a": 0.9, "b": 0.8, "c": 0.7}
     assert [d for d, _ in hybrid(dense, {}, {})] == ["a", "b", "c"]
+
+
+def test_rankings_do_not_depend_on_summation_order() -> None:
+    a = 0.1 + 0.2 + 0.3
+    b = 0.3 + 0.2 + 0.1  # differs from a in the last bit
+    assert a != b
+    assert ranked({"z": a, "y": b, "x": 0.9}) == [("x", 0.9), ("y", b), ("z", a)]
+    assert ranked({"y": b, "z": a}) == ranked({"z": a, "y": b})
