@@ -24,7 +24,7 @@ from ingest.chunking import chunk_document
 from ingest.index import Index
 from ingest.loaders import LoadError, load_document, supported_suffixes
 
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
 # Status words as admins read them (CLI and admin console).
 LABELS = {

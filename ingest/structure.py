@@ -18,6 +18,7 @@ _LEGAL_HEADING_LINE = re.compile(
 _NUMBERED_HEADING_LINE = re.compile(r"^(\d{1,2}(\.\d{1,2})*\.?)\s+[A-ZÄÖÜ][^\n]{1,70}$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 _SUBSECTION = re.compile(r"^\d{1,2}\.\d{1,2}(\.\d{1,2})*\.?\s")  # "1.4 Übertragung": never a list item
+_BARE_NUMBER_START = re.compile(r"^\d+\s")  # "25 Prozent": a number without the dot of "3." or "2.2"
 _TOC_ENTRY = re.compile(r"\s\d{1,3}$")  # "2. Aktuelle Situation 2": a table-of-contents line
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|`)")
@@ -149,6 +150,9 @@ def _heading_level(line: str, numbered: bool, neighbours: tuple[str, str] = ("",
         return 0
     if _LEGAL_HEADING_LINE.match(line):
         return 10
+    last_word = (neighbours[0].split() or [""])[-1]
+    if _BARE_NUMBER_START.match(line) and len(neighbours[0]) >= 50 and last_word[:1].islower():
+        return 0  # the wrapped rest of a sentence ("… ermäßigt sich der Beitrag um / 25 Prozent, bei …")
     # A numbered line next to another numbered line is a list item, not a heading.
     if (numbered and len(line) <= 70 and not _TOC_ENTRY.search(line) and not line.endswith((".", ":", "!", "?"))
             and _NUMBERED_HEADING_LINE.match(line)

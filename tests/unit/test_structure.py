@@ -99,3 +99,13 @@ def test_heading_lines_stay_apart_from_the_first_sentence() -> None:
                            chunk_overlap=0)[0]
     assert chunk.text == "1.4 Übertragung und Verfall\nDer Urlaub soll im Kalenderjahr genommen werden."
     assert chunk.section == "1.4 Übertragung und Verfall"
+
+
+def test_a_wrapped_sentence_starting_with_a_number_is_no_heading() -> None:
+    page = ("(3) Bei einem Betreuungsumfang von 25 Wochenstunden ermäßigt sich der Beitrag um\n"
+            "25 Prozent, bei 45 Wochenstunden erhöht er sich um 25 Prozent. In der\n"
+            "Kindertagespflege gelten die Beiträge entsprechend.\n"
+            "4. Ermäßigungen\nGeschwisterkinder zahlen weniger.")
+    blocks = text_blocks([(3, page)])
+    assert blocks[0].headings == () and "um 25 Prozent, bei 45" in blocks[0].text
+    assert blocks[-1].headings == ("4. Ermäßigungen",)
