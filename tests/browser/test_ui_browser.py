@@ -13,6 +13,7 @@ import pytest
 from browser_app import MAX_UPLOAD_MB, PASSWORD, RunningApp
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api", reason="the dev extra installs playwright").TimeoutError
 
 PERSONAL_DOC = "/dokument/personal/personal/urlaub-sonderurlaub.pdf"
 PERSONAL_QUESTION = "Wie viele Tage Arbeitsbefreiung gibt es bei der Geburt eines Kindes?"
@@ -206,9 +207,16 @@ def test_staff_cannot_use_the_admin_console(context: Any, app_server: RunningApp
 # -- helpers -------------------------------------------------------------------------------------
 
 def upload(page: Any, files: list[Any], collection_title: str) -> None:
-    page.locator("#upload input[type=file]").set_input_files(files if isinstance(files[0], dict)
-                                                            else [str(f) for f in files])
-    page.locator("#upload").get_by_text(_shown_name(files[0])).first.wait_for()
+    payload = files if isinstance(files[0], dict) else [str(f) for f in files]
+    shown = page.locator("#upload").get_by_text(_shown_name(files[0])).first
+    for attempt in range(3):  # the file input can be re-rendered while the admin tab fills in: choose again
+        page.locator("#upload input[type=file]").set_input_files(payload)
+        try:
+            shown.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     page.locator("#upload-sammlung input").click()
     page.get_by_role("option", name=collection_title).click()
     page.locator("#hochladen").click()
