@@ -75,11 +75,11 @@ def plots(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], ou
 
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for name, items in verdicts.items():
-        values = [v["latency_answer_ms"] or v["latency_retrieval_ms"] for v in items
-                  if (v["latency_answer_ms"] or v["latency_retrieval_ms"]) is not None]
+        answers = any(v["latency_answer_ms"] is not None for v in items)
+        key = "latency_answer_ms" if answers else "latency_retrieval_ms"  # what the user waits for
+        values = [v[key] for v in items if v[key] is not None]
         if values:
-            label = f"{name} ({'Antwort' if items and items[0]['latency_answer_ms'] is not None else 'Suche'})"
-            ax.hist(values, bins=30, alpha=0.55, label=label)
+            ax.hist(values, bins=30, alpha=0.55, label=f"{name} ({'Antwort' if answers else 'Suche'})")
     ax.set(xlabel="Millisekunden", ylabel="Fragen", title="Latenz je Frage")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -23,13 +23,15 @@ from eval.metrics import (
 from eval.questions import Question
 from eval.systems import Outcome
 
-METRIC_KEYS = (
+MEAN_KEYS = (  # means over the questions each applies to
     "hit@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",
     "abstain_unanswerable", "answered_answerable",
     "citation_precision", "evidence_in_citation",
     "answer_f1", "key_facts",
-    "latency_retrieval_p50_ms", "latency_retrieval_p95_ms", "latency_answer_p50_ms", "latency_answer_p95_ms",
 )
+LATENCY_KEYS = ("latency_retrieval_p50_ms", "latency_retrieval_p95_ms", "latency_answer_p50_ms",
+                "latency_answer_p95_ms")
+METRIC_KEYS = MEAN_KEYS + LATENCY_KEYS
 RECALL_CURVE = (1, 2, 3, 5, 10)
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
@@ -76,7 +78,7 @@ def score(question: Question, outcome: Outcome, answers: bool) -> dict[str, Any]
 def aggregate(verdicts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The metric block: exactly METRIC_KEYS (None where nothing applied), plus counts and the recall curve."""
     block: dict[str, Any] = {}
-    for key in METRIC_KEYS[:11]:
+    for key in MEAN_KEYS:
         value = mean([v.get(key) for v in verdicts])
         block[key] = round(value, 4) if value is not None else None
     retrieval = [v["latency_retrieval_ms"] for v in verdicts if v.get("latency_retrieval_ms") is not None]

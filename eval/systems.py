@@ -5,7 +5,6 @@ Every system turns a `Question` into an `Outcome`; the runner scores outcomes th
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any, Protocol
 from bot.assistant import Assistant, QuestionError, User
 from bot.retrieval import HybridRetriever
 from eval.questions import Question
+from ingest.chunking import text_hash
 from ingest.index import Index
 
 RANK_DEPTH = 10
@@ -178,7 +178,7 @@ def _make_adapter() -> type:
             return self._get_text_embeddings([text])[0]
 
         def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            keyed = [(hashlib.sha256(t.encode()).hexdigest(), t) for t in texts]
+            keyed = [(text_hash(t), t) for t in texts]
             vectors = self._embedder.embed(keyed, len(keyed))
             return [[float(x) for x in vectors[h]] for h, _ in keyed]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ingest.index import open_index
 from ingest.pipeline import LABELS, FileResult, IngestBusyError, Ingestor, IngestReport
-from ui.service import Services
+from ui.service import Services, ingest_targets
 from ui.uploads import UploadError, safe_filename, store_upload
 from ui.users import Account
 
@@ -59,11 +59,6 @@ def upload(services: Services, account: Account | None, files: list[Upload], col
     return "\n\n".join(lines)
 
 
-def ingest_targets(services: Services) -> list[Path]:
-    settings = services.settings
-    return [p for p in (settings.corpus_dir, settings.uploads_dir) if p.is_dir()]
-
-
 def result_rows(results: list[FileResult]) -> list[list[object]]:
     order = {"failed": 0, "added": 1, "updated": 2, "deleted": 3, "skipped": 4, "unchanged": 5}
     ranked = sorted(results, key=lambda r: (order.get(r.status, 9), r.source))
@@ -82,7 +77,7 @@ def reingest(services: Services, account: Account | None) -> Iterator[tuple[str,
     services.require_admin(account)
     events: queue.Queue[tuple[int, int, FileResult] | IngestReport | Exception] = queue.Queue()
     settings = services.settings
-    targets = ingest_targets(services)
+    targets = ingest_targets(settings)
 
     def work() -> None:
         index = open_index(settings, embedder=services.assistant.index.embedder.embedder)

@@ -48,7 +48,6 @@ def render_document(doc: LoadedDocument, collection_title: str) -> str:
     """A plain, printable HTML page of the document's text; every section has its citation anchor."""
     parts: list[str] = []
     current: tuple[str, ...] = ()
-    open_paragraphs = False
     for block in doc.blocks:
         if block.headings != current and block.headings:
             current = block.headings
@@ -61,11 +60,10 @@ def render_document(doc: LoadedDocument, collection_title: str) -> str:
         if block.is_heading:
             parts.append(f"<p><strong>{html.escape(block.text)}</strong></p>")
             continue
-        open_paragraphs = True
         page = f' data-page="{block.page}"' if block.page else ""
         text = html.escape(block.text).replace("\n", "<br>")
         parts.append(f"<p{page}>{text}</p>")
-    body = "\n".join(parts) if open_paragraphs or parts else "<p>(kein Text)</p>"
+    body = "\n".join(parts) or "<p>(kein Text)</p>"
     title = html.escape(doc.title)
     return f"""<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>{title}</title>

@@ -71,13 +71,9 @@ def build_ui(services: Services) -> gr.Blocks:
     settings = services.settings
 
     def account_of(request: gr.Request | None) -> Account | None:
-        if services.demo:
-            return services.account(None)
         if request is None:
-            return None
-        if settings.trusted_header:
-            return services.account(request.headers.get(settings.trusted_header))
-        return services.account(request.username)
+            return services.account(None) if services.demo else None
+        return services.signed_in(request.username, request.headers)
 
     with gr.Blocks(title="Auskunft – Wissensassistent", analytics_enabled=False) as page:
         state = gr.State(ChatState())

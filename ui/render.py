@@ -51,7 +51,7 @@ def answer_markdown(answer: Answer) -> str:
         parts.append("*Achtung: Einzelne Sätze sind durch die angegebene Quelle nicht eindeutig belegt. "
                      "Bitte in der Quelle nachlesen.*")
     if answer.sources:
-        lines = [f"[{s.number}] {s.title}" + (f", {s.location}" if s.location else "") for s in answer.sources]
+        lines = [f"[{s.number}] {line}" for s, line in zip(answer.sources, source_lines(answer), strict=True)]
         parts.append("**Quellen:** " + " · ".join(lines))
     return "\n\n".join(parts)
 

@@ -29,16 +29,12 @@ def create_app(services: Services) -> FastAPI:
     gradio_app: list[object] = []  # filled once Gradio is mounted; the document route reads its sessions
 
     def current_account(request: Request) -> Account | None:
-        if services.demo:
-            return services.account(None)
-        if settings.trusted_header:
-            return services.account(request.headers.get(settings.trusted_header))
         mounted = gradio_app[0] if gradio_app else None
         tokens: dict[str, str] = getattr(mounted, "tokens", {})
         cookie_id = getattr(mounted, "cookie_id", "")
         token = (request.cookies.get(f"access-token-{cookie_id}")
                  or request.cookies.get(f"access-token-unsecure-{cookie_id}"))
-        return services.account(tokens.get(token or ""))
+        return services.signed_in(tokens.get(token or ""), request.headers)
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -70,9 +66,8 @@ def create_app(services: Services) -> FastAPI:
     blocks = build_ui(services)
     auth_options: dict[str, object] = {}
     if settings.trusted_header:
-        header = settings.trusted_header
         auth_options["auth_dependency"] = lambda request: (
-            request.headers.get(header) if services.account(request.headers.get(header)) else None)
+            account.name if (account := services.signed_in(None, request.headers)) else None)
     elif services.users is not None:
         auth_options["auth"] = services.users.authenticate
         auth_options["auth_message"] = "Bitte mit Ihrem Benutzernamen und Passwort anmelden."

@@ -5,7 +5,9 @@ Handlers get a `Services` and the signed-in `Account`; they never read settings 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.assistant import Assistant, User
 from ingest.settings import Settings
@@ -27,6 +29,11 @@ LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (
 )
 
 
+def ingest_targets(settings: Settings) -> list[Path]:
+    """The folders an ingest covers (at start and from the admin console): corpus and uploads, where present."""
+    return [p for p in (settings.corpus_dir, settings.uploads_dir) if p.is_dir()]
+
+
 class NotAllowed(PermissionError):
     """An admin action by a non-admin, or an action without a signed-in user."""
 
@@ -43,10 +50,16 @@ class Services:
         return self.users is None and not self.settings.trusted_header
 
     def account(self, username: str | None) -> Account | None:
-        """The signed-in account; in demo mode everyone is the demo admin."""
+        """The account of a user name; in demo mode everyone is the demo admin."""
         if self.demo:
             return DEMO_ACCOUNT
         return self.users.get(username) if self.users else None
+
+    def signed_in(self, session_user: str | None, headers: Mapping[str, str]) -> Account | None:
+        """Who sends a request: the proxy's header in trusted-header mode, else the login session's user."""
+        if self.settings.trusted_header:
+            return self.account(headers.get(self.settings.trusted_header))
+        return self.account(session_user)
 
     @staticmethod
     def user_of(account: Account) -> User:

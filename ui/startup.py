@@ -13,7 +13,7 @@ from ingest.embed import Embedder
 from ingest.index import Index, IndexMismatchError, open_index
 from ingest.pipeline import IngestBusyError, Ingestor
 from ingest.settings import Settings
-from ui.service import Services
+from ui.service import Services, ingest_targets
 from ui.users import UsersError, load_users
 
 log = logging.getLogger("auskunft")
@@ -53,7 +53,7 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
     try:
         users = load_users(settings.users_path, index.collections.departments)
         if settings.ingest_on_start:
-            targets = [p for p in (settings.corpus_dir, settings.uploads_dir) if p.is_dir()]
+            targets = ingest_targets(settings)
             if targets:
                 report = Ingestor(index, show_progress=show_progress).run(targets)
                 for failed in report.failed:
