@@ -47,6 +47,7 @@ class Assistant:
                  logbook: Logbook | None = None) -> None:
         self.settings = settings
         self.index = index or open_index(settings)
+        self.index.check_embedder()  # vectors of another model would answer nonsense
         self.retriever = HybridRetriever(
             self.index, candidates=settings.retrieval_candidates, fusion=settings.fusion,
             alpha=settings.fusion_alpha, rank_mix=settings.fusion_rank_mix, reranker=make_reranker(settings.reranker),
@@ -59,11 +60,10 @@ class Assistant:
     # -- permissions ------------------------------------------------------------------------------
     def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str] | None:
         """Collections the user may search, narrowed to `requested`; None = unrestricted (admin, demo)."""
-        existing = self.index.catalog.collections()
         if user is None or user.is_admin:
             allowed = None
         else:
-            allowed = self.index.collections.visible_to(user.department, existing)
+            allowed = self.index.collections.visible_to(user.department, self.index.catalog.collections())
         if requested is not None:
             allowed = [c for c in requested if allowed is None or c in allowed]
         return allowed

@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 from bot.models import Hit, Source
 from ingest.analyzer import analyze
+from ingest.chunking import split_sentences
 
 _MARKER = re.compile(r"\s?\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
 SNIPPET_CHARS = 420
 
 
@@ -82,7 +82,7 @@ def drop_invalid_markers(text: str, valid: set[int]) -> str:
 
 def split_cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     """Sentences of an answer with the numbers each one cites (a marker may trail the full stop)."""
-    pieces = _SENTENCE.split(text.strip())
+    pieces = split_sentences(text.strip())  # the chunker's splitter: abbreviations ("Abs.", "z. B.") hold
     result = []
     for piece in pieces:
         numbers = [int(n) for m in _MARKER.finditer(piece) for n in m.group(1).split(",")]
@@ -116,8 +116,6 @@ def unsupported_sentences(
 
 def supporting_sentences(text: str, passages: dict[int, str]) -> dict[int, str]:
     """For each cited source, its sentence that best backs the answer sentences citing it."""
-    from ingest.chunking import split_sentences
-
     best: dict[int, tuple[float, str]] = {}
     for claim, numbers in split_cited_sentences(text):
         for number in numbers:

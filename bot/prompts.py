@@ -32,11 +32,16 @@ Eigenständige Frage:"""
 
 _PLANTED = re.compile(
     r"(ignorier\w*|vergiss|missachte|überschreib\w*|ignore|disregard|forget)\b[^.\n]{0,80}?"
-    r"\b(anweisung\w*|instruktion\w*|regeln|instructions?|prompts?|system\w*)[^.\n]*[.!]?",
+    r"\b(anweisung\w*|instruktion\w*|regel\w*|instructions?|prompts?|system\w*)[^.\n]*[.!]?",
     re.IGNORECASE,
 )
 _ROLE_MARKERS = re.compile(r"<\|?(im_start|im_end|system|assistant|user|start_of_turn|end_of_turn)\|?>", re.I)
 NEUTRALISED = "[Anweisung im Dokument entfernt]"
+
+
+def is_planted(text: str) -> bool:
+    """Does the text try to instruct the model ("Ignoriere alle bisherigen Anweisungen …")?"""
+    return _PLANTED.search(text) is not None
 
 
 def neutralise(text: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from ingest.analyzer import ANALYZER_VERSION, analyze
 from ingest.models import Chunk, passage_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: chunks.section
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -93,12 +93,22 @@ class Catalog:
         self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._writes = 0  # PRAGMA data_version does not count this connection's own commits
         with self._db:
+            self._upgrade()
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if self.get_meta("analyzer") != ANALYZER_VERSION:
             self.rebuild_keywords()
+
+    def _upgrade(self) -> None:
+        """Bring a catalog of an older version up to the current schema in place (nothing is lost).
+
+        Chunks from before version 2 have no section until their file is re-ingested, which the parser
+        version in their fingerprint triggers on the next run.
+        """
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
+        if columns and "section" not in columns:
+            self._db.execute("ALTER TABLE chunks ADD COLUMN section TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -134,7 +144,6 @@ class Catalog:
         kind: str, chunks: list[Chunk],
     ) -> None:
         """Replace a file's chunks and keyword rows and record it as ingested, atomically."""
-        self._writes += 1
         with self._db:
             self._delete_chunks(doc_id)
             for chunk in chunks:
@@ -156,7 +165,6 @@ class Catalog:
     def mark_failed(self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str,
                     error: str) -> None:
         """Record a failure; a previously ingested version and its chunks stay searchable."""
-        self._writes += 1
         with self._db:
             existing = self.file(doc_id)
             if existing:
@@ -174,12 +182,10 @@ class Catalog:
 
     def invalidate(self, doc_id: str) -> None:
         """Force a file to be processed again (its vectors went missing from the store)."""
-        self._writes += 1
         with self._db:
             self._db.execute("UPDATE files SET fingerprint = NULL WHERE doc_id = ?", (doc_id,))
 
     def delete_file(self, doc_id: str) -> None:
-        self._writes += 1
         with self._db:
             self._delete_chunks(doc_id)
             self._db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
@@ -189,7 +195,6 @@ class Catalog:
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
     def clear(self) -> None:
-        self._writes += 1
         with self._db:
             for table in ("files", "chunks", "keyword"):
                 self._db.execute(f"DELETE FROM {table}")
@@ -252,7 +257,8 @@ class Catalog:
 
     def data_version(self) -> int:
         """Changes whenever any connection (another process too) has committed a write."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._writes
+        # PRAGMA data_version counts other connections' commits, total_changes this connection's own rows
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
 
     def vocabulary(self) -> dict[str, int]:
         """Every term of the keyword index with the number of chunks that contain it."""
@@ -262,7 +268,6 @@ class Catalog:
     # -- keyword index ------------------------------------------------------------------------------
     def rebuild_keywords(self) -> None:
         """Re-analyse every stored chunk (after an analyzer change); no embedding involved."""
-        self._writes += 1
         with self._db:
             self._db.execute("DELETE FROM keyword")
             rows = self._db.execute("SELECT rowid, text, metadata FROM chunks").fetchall()

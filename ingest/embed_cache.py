@@ -21,6 +21,7 @@ class CachedEmbedder:
         self.embedder = embedder
         self.name = embedder.name
         self.computed = 0
+        self._last_query: tuple[str, np.ndarray] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -34,7 +35,13 @@ class CachedEmbedder:
         return self.embedder.dim
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed_query(text)
+        """Retrieval and the extractive answer embed the same question: the last one is kept."""
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1]
+        vector = self.embedder.embed_query(text)
+        self._last_query = (text, vector)  # one tuple, replaced whole: safe across threads
+        return vector
 
     def lookup(self, hashes: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

@@ -120,20 +120,16 @@ def delete_document(services: Services, account: Account | None, doc_id: str | N
     services.require_admin(account)
     if not doc_id:
         return "Bitte ein Dokument auswählen."
-    catalog = services.assistant.index.catalog
-    record = catalog.file(doc_id)
-    if record is None:
-        return f"{doc_id}: nicht im Index (schon gelöscht?)."
-    path = (Path(record.root) / record.source).resolve()
-    uploads = services.settings.uploads_dir.resolve()
-    index = open_index(services.settings, embedder=services.assistant.index.embedder.embedder)
+    index = services.assistant.index  # one short write: no second connection needed, unlike a whole ingest
+    record = index.catalog.file(doc_id)
     try:
-        Ingestor(index).remove(doc_id)
+        removed = record is not None and Ingestor(index).remove(doc_id)
     except IngestBusyError as exc:
         return str(exc)
-    finally:
-        index.close()
-    if path.is_relative_to(uploads):
+    if not removed or record is None:
+        return f"{doc_id}: nicht im Index (schon gelöscht?)."
+    path = (Path(record.root) / record.source).resolve()
+    if path.is_relative_to(services.settings.uploads_dir.resolve()):
         path.unlink(missing_ok=True)
         return f"{doc_id} gelöscht (Index und hochgeladene Datei)."
     return (f"{doc_id} aus dem Index entfernt. Die Datei liegt in {record.root}: bitte auch dort löschen, "

@@ -58,13 +58,12 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
                 report = Ingestor(index, show_progress=show_progress).run(targets)
                 for failed in report.failed:
                     log.warning("Datei nicht aufgenommen: %s: %s", failed.source, failed.error)
-        index.check_embedder()
         if index.catalog.chunk_count() == 0:
             raise StartupError(
                 f"Der Index in {settings.data_dir} ist leer. Dokumente nach {settings.corpus_dir} legen und "
                 "`auskunft-ingest` ausführen (oder AUSKUNFT_INGEST_ON_START=true)."
             )
-        backend = choose_backend(settings, index, notices)
+        assistant = Assistant(settings, index, choose_backend(settings, index, notices))  # checks the embedder
     except (UsersError, IndexMismatchError, IngestBusyError) as exc:
         index.close()
         raise StartupError(str(exc)) from exc
@@ -74,4 +73,4 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
     if users is None and not settings.trusted_header:
         notices.append(f"Demo-Modus: ohne Anmeldung, alle Sammlungen sichtbar (keine Benutzerdatei "
                        f"{settings.users_path}).")
-    return Services(settings=settings, assistant=Assistant(settings, index, backend), users=users, notices=notices)
+    return Services(settings=settings, assistant=assistant, users=users, notices=notices)

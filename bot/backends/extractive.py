@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
+from bot.prompts import is_planted
 from bot.style import simplify_sentence
 from ingest.analyzer import analyze
 from ingest.chunking import split_sentences, text_hash
@@ -31,7 +32,6 @@ _TIME = re.compile(r"\b(\d+|zwei|drei|vier|sechs|acht|zwölf)\s+"
 _LIST_MARK = re.compile(rf"^([-*•]|\(\d+[a-z]?\)|\d{{1,2}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 # a section heading that PDF text runs into the first sentence: "§ 4 Steuersätze (1) Die Steuer …"
 _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.)\s+[^.()]{0,90}?\s+\(\d+[a-z]?\)\s+")
-_INJECTION = re.compile(r"\b(ignorier\w*|vergiss|missachte)\b.{0,40}\b(anweisung|instruktion|regel)", re.I)
 MAX_SENTENCES = 3
 SEMANTIC_CANDIDATES = 12
 
@@ -106,7 +106,7 @@ class ExtractiveBackend:
                 continue
             for position in range(candidate.position + 1, min(len(sentences), candidate.position + 8)):
                 item = _LIST_MARK.sub("", sentences[position]).strip()
-                if len(item) > 120 or _INJECTION.search(item):
+                if len(item) > 120 or is_planted(item):
                     break
                 if (candidate.source, position) not in {(c.source, c.position) for c in result}:
                     result.append(_Candidate(candidate.source, position, item, 0.0, 0.0))
@@ -121,7 +121,7 @@ class ExtractiveBackend:
             text = request.passages.get(source.number, "")
             for position, sentence in enumerate(split_sentences(text)):
                 clean = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentence)).strip()
-                if len(clean) < 15 or _INJECTION.search(clean) or _is_heading(clean, source.heading):
+                if len(clean) < 15 or is_planted(clean) or _is_heading(clean, source.heading):
                     continue
                 terms = set(analyze(clean))
                 lexical = sum(t.weight for t in request.terms.values() if t.variants & terms) / total

@@ -69,3 +69,25 @@ def test_collections_lists_those_with_chunks(tmp_path: Path) -> None:
     assert catalog.collections() == ["personal", "satzungen"]
     catalog.delete_file("personal/reise.md")
     assert catalog.collections() == ["satzungen"]
+
+
+def test_a_catalog_from_before_the_section_column_opens_and_keeps_its_files(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "catalog.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE files (doc_id TEXT PRIMARY KEY, root TEXT NOT NULL, source TEXT NOT NULL,
+            collection TEXT NOT NULL, fingerprint TEXT, title TEXT, kind TEXT, chunk_ids TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL, error TEXT, failed_fingerprint TEXT, updated_at TEXT NOT NULL);
+        CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
+            collection TEXT NOT NULL, ordinal INTEGER NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL);
+        INSERT INTO files VALUES ('a/x.md', '/r', 'x.md', 'a', 'fp', 'X', 'markdown', '["c1"]', 'ok', NULL, NULL, 't');
+        INSERT INTO chunks (id, doc_id, collection, ordinal, text, metadata) VALUES ('c1', 'a/x.md', 'a', 0, 'T', '{}');
+        PRAGMA user_version = 1;
+    """)
+    old.close()
+    catalog = Catalog(path)
+    assert catalog.file("a/x.md") is not None and catalog.chunk_count() == 1
+    assert catalog.chunks_in_section("§ 1") == []  # the new column exists and can be queried
+    catalog.close()

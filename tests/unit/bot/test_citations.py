@@ -49,3 +49,8 @@ def test_a_sentence_its_source_does_not_support_is_flagged() -> None:
     text = "Die Hundesteuer beträgt 96 Euro im Jahr [1]. Parkausweise kosten 30 Euro im Bürgerbüro [1]."
     flagged = unsupported_sentences(text, sources, {1: "Die Hundesteuer beträgt 96 Euro im Jahr."})
     assert flagged == ["Parkausweise kosten 30 Euro im Bürgerbüro."]
+
+
+def test_abbreviations_do_not_split_a_cited_sentence() -> None:
+    sentences = split_cited_sentences("Die Frist gilt gem. § 17 Abs. 1 BMG, z. B. beim Umzug [1]. Sie ist kurz [2].")
+    assert sentences == [("Die Frist gilt gem. § 17 Abs. 1 BMG, z. B. beim Umzug.", [1]), ("Sie ist kurz.", [2])]

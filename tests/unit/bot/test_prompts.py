@@ -3,7 +3,7 @@ import pytest
 from bot.backends.base import AnswerRequest
 from bot.citations import make_sources
 from bot.models import Hit
-from bot.prompts import NEUTRALISED, neutralise, system_prompt, user_prompt
+from bot.prompts import NEUTRALISED, is_planted, neutralise, system_prompt, user_prompt
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +25,8 @@ def test_planted_instructions_are_neutralised(planted: str) -> None:
     cleaned = neutralise(f"Die Gebühr beträgt 13 Euro. {planted} Zahlbar bar.")
     assert NEUTRALISED in cleaned
     assert "Die Gebühr beträgt 13 Euro." in cleaned and "Zahlbar bar." in cleaned
-    assert "HACKED" not in cleaned or "Ignoriere" not in cleaned
+    assert "HACKED" not in cleaned and "Ignoriere" not in cleaned and planted.split(".")[0] not in cleaned
+    assert is_planted(planted) and not is_planted("Die Gebühr beträgt 13 Euro. Zahlbar bar.")
 
 
 def test_role_markers_cannot_open_a_new_turn() -> None:

@@ -98,7 +98,18 @@ def test_text_documents_are_rendered_safely_with_section_anchors(services: Servi
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert 'id="§ 1"' in page.text or 'id="§ 2"' in page.text
-    assert "<script" not in page.text.lower()
+
+
+def test_document_view_escapes_hostile_text() -> None:
+    from ingest.models import Block, LoadedDocument
+    from ui.documents import render_document
+
+    hostile = LoadedDocument("x.md", "Titel <img src=x onerror=alert(1)>", [
+        Block("<script>alert(1)</script> Text.", headings=('§ 3 "><b>Steuer',)),
+    ])
+    page = render_document(hostile, "Ortsrecht")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
+    assert '<h2 id="§ 3">§ 3 &quot;&gt;&lt;b&gt;Steuer</h2>' in page
 
 
 def test_trusted_header_mode_and_health(fake_index: Index, tmp_path: Path) -> None:

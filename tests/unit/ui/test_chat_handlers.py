@@ -23,8 +23,10 @@ def test_answer_streams_then_shows_sources_and_remembers_the_turn(services: Serv
     updates = list(respond(services, anna, "Was kostet ein Personalausweis?", [], "standard", "de", [], ChatState()))
     assert updates[0].messages[-1]["content"] == THINKING and updates[0].sources == KEEP
     final = updates[-1]
+    streamed = [u.messages[-1]["content"] for u in updates[1:-1]]
+    assert streamed and all(final.messages[-1]["content"].startswith(part) for part in streamed)  # text grows
     assert final.messages[0] == {"role": "user", "content": "Was kostet ein Personalausweis?"}
-    assert "Quellen:" in final.messages[-1]["content"] or "finde ich" in final.messages[-1]["content"]
+    assert "Quellen:" in final.messages[-1]["content"]
     assert final.state.turns[-1][0] == "Was kostet ein Personalausweis?" and final.state.last is not None
     assert 'class="quelle"' in final.sources
 

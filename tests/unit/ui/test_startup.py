@@ -5,7 +5,7 @@ import pytest
 from ingest.embed import FakeEmbedder
 from ui.startup import StartupError, prepare
 
-from conftest import CORPUS, make_settings
+from conftest import make_settings
 from servers import free_port
 
 pytestmark = pytest.mark.unit
@@ -45,4 +45,3 @@ def test_broken_users_file_stops_the_start(tmp_path: Path) -> None:
     users.write_text('[users.anna]\ndepartment = "buergerbuero"\npassword = "klartext"\n', encoding="utf-8")
     with pytest.raises(StartupError, match=r"(?s)users\.toml.*Klartext"):
         prepare(make_settings(tmp_path / "data", users_file=users), embedder=FakeEmbedder())
-    assert CORPUS.is_dir()
