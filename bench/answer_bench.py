@@ -7,11 +7,11 @@ Prints p50/p95 of retrieval and of the whole answer for a fixed set of short sta
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from pathlib import Path
 
 from bot.assistant import Assistant
+from eval.metrics import percentile
 from ingest.settings import load_settings
 
 QUESTIONS = [
@@ -19,11 +19,6 @@ QUESTIONS = [
     "Wie lange dauert ein Bauantrag?", "Bürgerbüro Öffnungszeiten", "Urlaub übertragen", "Passwort vergessen",
     "Frist Ummeldung", "Was wurde zu DS 2025/0412 beschlossen?",
 ]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -41,7 +36,7 @@ def main() -> None:
             answer.append((time.perf_counter() - started) * 1000)
             retrieval.append(result.timings_ms["retrieval"])
     for name, values in (("retrieval", retrieval), ("answer", answer)):
-        print(f"{name:9s} n={len(values)} p50={statistics.median(values):.0f} ms p95={percentile(values, 0.95):.0f} ms")
+        print(f"{name:9s} n={len(values)} p50={percentile(values, 50):.0f} ms p95={percentile(values, 95):.0f} ms")
     assistant.close()
 
 

@@ -153,13 +153,12 @@ class HybridRetriever:
             covered = {cid: self.coverage(query, chunk) for cid, chunk in stored.items()}
             fused = hybrid(dense, keyword, covered, alpha=self.alpha, rank_mix=self.rank_mix)
 
-        order = [cid for cid in exact if cid in stored]
-        order += [cid for cid, _ in fused if cid not in set(order) and cid in stored]
+        order = list(dict.fromkeys([*(c for c in exact if c in stored), *(c for c, _ in fused if c in stored)]))
         scores = dict(fused)
         hits = [
             Hit(id=cid, text=stored[cid].text, metadata=stored[cid].metadata,
                 score=scores.get(cid, 1.0), dense=dense.get(cid), keyword=keyword.get(cid), exact=cid in exact)
-            for cid in order[: max(k, 3 * k if self.reranker else k)]
+            for cid in order[: 3 * k if self.reranker else k]
         ]
         if self.reranker is not None:
             hits = self._rerank(question, hits)
@@ -181,7 +180,8 @@ class HybridRetriever:
         assert self.reranker is not None
         scores = self.reranker.scores(question, [h.text for h in hits])
         pinned = [h for h in hits if h.exact]
-        rest = sorted((h for h in hits if not h.exact), key=lambda h: (-steady(scores[hits.index(h)]), h.id))
+        scored = [(h, score) for h, score in zip(hits, scores, strict=True) if not h.exact]
+        rest = [h for h, _ in sorted(scored, key=lambda pair: (-steady(pair[1]), pair[0].id))]
         return pinned + rest
 
     def _exact_matches(self, question: str, allowed: list[str] | None) -> list[str]:
