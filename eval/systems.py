@@ -49,7 +49,7 @@ def _meta(hit: Any) -> dict[str, Any]:
 
 
 class AuskunftSystem:
-    """The real thing: the assistant's retrieval for the ranking, then a full answer with citations."""
+    """The real thing: a full answer with citations, and the assistant's retrieval for the ranking."""
 
     answers = True
 
@@ -60,18 +60,21 @@ class AuskunftSystem:
     def run(self, question: Question) -> Outcome:
         user = User(department=question.department) if question.department else None
         allowed = self.assistant.allowed_collections(user)
-        started = time.perf_counter()
-        ranked = self.assistant.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
-        retrieval_ms = (time.perf_counter() - started) * 1000
+        # The answer is timed first, as a user meets it; its own retrieval timing is the retrieval latency.
+        # The deeper ranking for recall@10 comes after, untimed (it reuses the question's vector).
         started = time.perf_counter()
         try:
             answer = self.assistant.ask(question.question, user=user)
         except QuestionError as exc:
-            return Outcome([_meta(h) for h in ranked], retrieval_ms, error=str(exc))
+            started = time.perf_counter()
+            ranked = self.assistant.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
+            return Outcome([_meta(h) for h in ranked], (time.perf_counter() - started) * 1000, error=str(exc))
         answer_ms = (time.perf_counter() - started) * 1000
+        ranked = self.assistant.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
         by_id = {h.id: h for h in answer.hits}
         cited = [_meta(by_id[s.chunk_id]) for s in answer.sources if s.chunk_id in by_id and not answer.abstained]
-        return Outcome([_meta(h) for h in ranked], retrieval_ms, answer.text, answer.abstained, cited, answer_ms)
+        return Outcome([_meta(h) for h in ranked], answer.timings_ms["retrieval"], answer.text, answer.abstained,
+                       cited, answer_ms)
 
 
 class RetrieverBaseline:
