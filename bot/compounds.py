@@ -83,7 +83,7 @@ def compounds_with(term: str, vocab: Vocabulary, limit: int = 12) -> list[str]:
         return []
     found = {t for t in vocab.ending_with(term) if len(t) >= len(term) + MIN_MODIFIER}
     found |= {t for t in vocab.starting_with(term) if len(t) >= len(term) + MIN_HEAD}
-    return sorted(found, key=lambda t: -vocab.df[t])[:limit]
+    return sorted(found, key=lambda t: (-vocab.df[t], t))[:limit]  # ties by name: same in every process
 
 
 MIN_TYPO_LENGTH = 7  # shorter words have too many honest neighbours ("bauamt" / "baumat")
