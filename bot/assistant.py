@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.abstain import Evidence, Thresholds, no_answer_text, should_abstain
+from bot.abstain import QUESTION_FEATURES, Evidence, Thresholds, no_answer_text, question_row, should_abstain
 from bot.backends import make_backend
 from bot.backends.base import LANGUAGES, STYLES, AnswerBackend, AnswerRequest, BackendResult, QueryTerm
 from bot.citations import (
@@ -18,11 +18,13 @@ from bot.citations import (
     unsupported_sentences,
 )
 from bot.conversation import condense
+from bot.features import PASSAGE_FEATURES
+from bot.lexicon import BUNDLED, load_lexicon
 from bot.logbook import Logbook
 from bot.models import Answer, Hit
-from bot.query import topic_terms
+from bot.ranker import ABSTENTION_FILE, RANKER_FILE, load_model
 from bot.rerank import make_reranker
-from bot.retrieval import HybridRetriever
+from bot.retrieval import CandidatePool, HybridRetriever, QueryTerms
 from ingest.index import Index, open_index
 from ingest.settings import Settings
 
@@ -42,17 +44,29 @@ class User:
     is_admin: bool = False
 
 
+def make_retriever(settings: Settings, index: Index) -> HybridRetriever:
+    """The retriever as configured: fusion, trained ranker, bundled and own lexicon, optional reranker."""
+    lexicon = load_lexicon(BUNDLED)
+    if settings.lexicon_file is not None:
+        lexicon += load_lexicon(settings.lexicon_file)
+    return HybridRetriever(
+        index, candidates=settings.retrieval_candidates, fusion=settings.fusion, alpha=settings.fusion_alpha,
+        rank_mix=settings.fusion_rank_mix, reranker=make_reranker(settings.reranker),
+        ranker=load_model(RANKER_FILE, PASSAGE_FEATURES), lexicon=lexicon,
+    )
+
+
 class Assistant:
     def __init__(self, settings: Settings, index: Index | None = None, backend: AnswerBackend | None = None,
                  logbook: Logbook | None = None) -> None:
         self.settings = settings
         self.index = index or open_index(settings)
         self.index.check_embedder()  # vectors of another model would answer nonsense
-        self.retriever = HybridRetriever(
-            self.index, candidates=settings.retrieval_candidates, fusion=settings.fusion,
-            alpha=settings.fusion_alpha, rank_mix=settings.fusion_rank_mix, reranker=make_reranker(settings.reranker),
-        )
-        self.backend = backend or make_backend(settings, self.index.embedder)
+        self.retriever = make_retriever(settings, self.index)
+        self.abstainer = load_model(ABSTENTION_FILE, QUESTION_FEATURES) if settings.abstention == "learned" else None
+        if self.abstainer is not None and settings.abstain_threshold is not None:
+            self.abstainer = replace(self.abstainer, threshold=settings.abstain_threshold)
+        self.backend = backend or make_backend(settings)
         self.logbook = logbook or Logbook(settings.data_dir / "logbook.sqlite")
         self.thresholds = Thresholds(min_dense=settings.abstain_min_dense, min_known=settings.abstain_min_known,
                                      confident_dense=settings.abstain_confident_dense)
@@ -88,11 +102,12 @@ class Assistant:
         search_query = self._condense(question, history)
         allowed = self.allowed_collections(user, collections)
         terms = self.retriever.query_terms(search_query)
-        hits = self.retriever.retrieve(search_query, allowed, k=self.settings.top_k, query=terms)
+        pool = self.retriever.pool(search_query, allowed, terms)
+        hits = self.retriever.select(pool, search_query, k=self.settings.top_k) if pool else []
         retrieved = time.perf_counter()
         timings = {"retrieval": (retrieved - started) * 1000}
 
-        if should_abstain(self.evidence(search_query, hits), self.thresholds):
+        if self.declines(search_query, pool, hits):
             self.logbook.record_gap(question, allowed)
             text = no_answer_text(self._contacts(hits))
             yield text
@@ -105,7 +120,7 @@ class Assistant:
         passages = {s.number: self._passage(h) for s, h in zip(sources, hits, strict=True)}
         request = AnswerRequest(
             question=question, search_query=search_query, sources=sources, passages=passages,
-            terms={t: QueryTerm(self.retriever.idf(t), frozenset(v)) for t, v in terms.expansions.items() if v},
+            terms=self._answer_terms(terms),
             exact={s.number for s, h in zip(sources, hits, strict=True) if h.exact},
             style=style, language=language, history=history,
         )
@@ -150,10 +165,30 @@ class Assistant:
         except Exception:  # a flaky model must not cost the answer; key-term carrying still works
             return simple
 
+    def _answer_terms(self, terms: QueryTerms) -> dict[str, QueryTerm]:
+        """The question's terms with their variants for sentence choice; lexicon synonyms count as one
+        more term at half weight ('Kampfhund' asked, 'gefährliche Hunde' written)."""
+        chosen = {t: QueryTerm(self.retriever.idf(t), frozenset(v)) for t, v in terms.expansions.items() if v}
+        if terms.related:
+            weight = 0.5 * max(self.retriever.idf(t) for t in terms.related)
+            chosen[" synonyme"] = QueryTerm(weight, frozenset(terms.related))
+        return chosen
+
+    def declines(self, question: str, pool: CandidatePool | None, hits: list[Hit]) -> bool:
+        """Say "nothing found" rather than quote an unrelated passage?"""
+        if pool is None or not hits:
+            return True
+        if any(h.exact for h in hits):
+            return False  # the question names a section or document number that exists
+        if self.abstainer is None:
+            return should_abstain(self.evidence(question, hits), self.thresholds)
+        ids, matrix, scores = self.retriever.learned_scores(pool)
+        row = question_row(scores, matrix, [pool.stored[i].text for i in ids], self.retriever.known_share(question),
+                           question)
+        return bool(self.abstainer.probability(row[None, :])[0] <= self.abstainer.threshold)
+
     def evidence(self, question: str, hits: list[Hit]) -> Evidence:
-        topics = {t: self.retriever.idf(t) for t in topic_terms(question)}
-        known = sum(w * self.retriever.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
-        known = known if topics else 1.0
+        known = self.retriever.known_share(question)
         dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         return Evidence(best_dense=dense, known_share=known, exact=any(h.exact for h in hits), passages=len(hits))
 

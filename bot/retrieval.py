@@ -9,20 +9,25 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from bot.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
+from bot.features import Signals, defined_terms, feature_matrix
 from bot.fusion import coverage, fuse, hybrid, ranked, steady
+from bot.lexicon import Lexicon, declared_abbreviations
 from bot.models import Hit
-from bot.query import LegalRef, document_numbers, legal_references
+from bot.query import LegalRef, document_numbers, legal_references, topic_terms
 from ingest.analyzer import analyze
 from ingest.catalog import StoredChunk
 from ingest.index import Index
 from ingest.models import passage_text
 
-FUSION_MODES = ("hybrid", "rrf", "dense", "keyword")
+if TYPE_CHECKING:
+    from bot.ranker import LinearModel
+
+FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
 
 
 def permission_filter(collections: Sequence[str] | None) -> dict[str, Any] | None:
@@ -43,16 +48,69 @@ class QueryTerms:
     terms: list[str]
     expansions: dict[str, set[str]] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # terms no indexed chunk contains
+    related: list[str] = field(default_factory=list)  # lexicon synonyms the index knows, not in the question
+    idf: dict[str, float] = field(default_factory=dict)  # of every known term, from one vocabulary snapshot
 
     def expanded_terms(self) -> list[str]:
         return sorted({e for values in self.expansions.values() for e in values} - set(self.terms))
+
+    def known(self) -> list[str]:
+        return [t for t in self.terms if t not in self.unknown]
+
+    def share(self, doc_terms: set[str]) -> float:
+        """IDF-weighted share of the known terms that `doc_terms` contains (or a variant of)."""
+        known = self.known()
+        matched = {t for t in known if self.expansions[t] & doc_terms}
+        return coverage(known, matched, self.idf)
+
+
+@dataclass
+class CandidatePool:
+    """One question's candidates and the raw scores of each retriever (missing = not retrieved)."""
+
+    query: QueryTerms
+    vector: Any = None
+    dense: dict[str, float] = field(default_factory=dict)
+    bm25: dict[str, float] = field(default_factory=dict)
+    variants: dict[str, float] = field(default_factory=dict)
+    lexicon: dict[str, float] = field(default_factory=dict)
+    exact: list[str] = field(default_factory=list)
+    stored: dict[str, StoredChunk] = field(default_factory=dict)
+    scored: tuple[list[str], np.ndarray, np.ndarray] | None = None  # the ranker's ids, features, log-odds
+
+    def ids(self) -> list[str]:
+        return list(dict.fromkeys([*self.dense, *self.bm25, *self.variants, *self.lexicon, *self.exact]))
+
+    def keyword(self, compound_weight: float) -> dict[str, float]:
+        """The classic keyword score: BM25 of the question's terms plus a share of the variants' BM25."""
+        merged = dict(self.bm25)
+        for cid, score in self.variants.items():
+            merged[cid] = merged.get(cid, 0.0) + compound_weight * score
+        return merged
+
+    def signals(self, retriever: HybridRetriever) -> list[Signals]:
+        """Per stored candidate the raw evidence the learned ranker reads."""
+        result = []
+        for cid, chunk in self.stored.items():
+            meta = chunk.metadata
+            result.append(Signals(
+                id=cid, dense=self.dense.get(cid, 0.0), bm25=self.bm25.get(cid, 0.0),
+                variants=self.variants.get(cid, 0.0), lexicon=self.lexicon.get(cid, 0.0),
+                coverage=self.query.share(set(retriever.passage_terms(chunk))),
+                heading=self.query.share(set(_analyzed(meta.get("heading")))),
+                title=self.query.share(set(_analyzed(meta.get("title"), meta.get("jurabk")))),
+                defines=self.query.share(set(defined_terms(chunk.text))),
+                exact=cid in self.exact,
+            ))
+        return result
 
 
 class HybridRetriever:
     """Usage: `HybridRetriever(index).retrieve("Frist Ummeldung", collections=["buergerservice"], k=5)`."""
 
     def __init__(self, index: Index, *, candidates: int = 40, fusion: str = "hybrid", alpha: float = 0.7,
-                 rank_mix: float = 0.6, compound_weight: float = 0.5, reranker: Reranker | None = None) -> None:
+                 rank_mix: float = 0.6, compound_weight: float = 0.5, reranker: Reranker | None = None,
+                 ranker: LinearModel | None = None, lexicon: Lexicon | None = None) -> None:
         if fusion not in FUSION_MODES:
             raise ValueError(f"fusion must be one of {FUSION_MODES}, got {fusion!r}")
         if candidates < 1:
@@ -64,7 +122,9 @@ class HybridRetriever:
         self.rank_mix = rank_mix
         self.compound_weight = compound_weight
         self.reranker = reranker
-        self._vocab: tuple[int, Vocabulary, int] | None = None
+        self.ranker = ranker
+        self.lexicon = lexicon or Lexicon()
+        self._vocab: tuple[int, Vocabulary, int, Lexicon] | None = None
 
     # -- query analysis ---------------------------------------------------------------------------
     def vocabulary(self) -> tuple[Vocabulary, int]:
@@ -72,22 +132,38 @@ class HybridRetriever:
         version = self.index.catalog.data_version()
         if self._vocab is None or self._vocab[0] != version:
             vocab = Vocabulary(self.index.catalog.vocabulary())
-            self._vocab = (version, vocab, max(1, self.index.catalog.chunk_count()))
+            declared = declared_abbreviations(self.index.catalog.texts())
+            self._vocab = (version, vocab, max(1, self.index.catalog.chunk_count()), self.lexicon + declared)
         return self._vocab[1], self._vocab[2]
 
+    def synonyms(self) -> Lexicon:
+        """The configured lexicon plus the abbreviations the indexed documents declare."""
+        self.vocabulary()
+        assert self._vocab is not None
+        return self._vocab[3]
+
     def query_terms(self, question: str) -> QueryTerms:
-        vocab, _ = self.vocabulary()
-        result = QueryTerms(terms=list(dict.fromkeys(analyze(question))))
+        vocab, total = self.vocabulary()
+        joined = [t for t in joined_compounds(question) if t in vocab.df]  # only where the corpus writes it so
+        result = QueryTerms(terms=list(dict.fromkeys([*analyze(question), *joined])))
+        parts: list[str] = []
         for term in result.terms:
             matches = {term} if term in vocab.df else set()
             matches |= set(compounds_with(term, vocab))
+            split = split_compound(term, vocab) if len(term) >= 6 else []
+            parts += split
             if vocab.df.get(term, 0) < 3:  # rare or unknown: try its parts ("wohngeldantrag")
-                matches |= set(split_compound(term, vocab))
+                matches |= set(split)
             if not matches:  # unknown altogether: perhaps a typo of a word the corpus uses
                 matches |= set(spelling_variants(term, vocab))
             result.expansions[term] = matches
             if not matches:
                 result.unknown.append(term)
+        present = set(result.terms) | set(parts)
+        result.related = [t for t in self.synonyms().related(present) if t in vocab.df]
+        for term in result.known():
+            df = vocab.df.get(term, 0)
+            result.idf[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
         return result
 
     def familiarity(self, term: str) -> float:
@@ -96,6 +172,13 @@ class HybridRetriever:
         if term in vocab.df or compounds_with(term, vocab):
             return 1.0
         return 0.5 if split_compound(term, vocab) or spelling_variants(term, vocab) else 0.0
+
+    def known_share(self, question: str) -> float:
+        """IDF-weighted share of the question's nouns and names that the index knows (1 without any)."""
+        topics = {t: self.idf(t) for t in topic_terms(question)}
+        if not topics:
+            return 1.0
+        return sum(w * self.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
 
     def idf(self, term: str) -> float:
         vocab, total = self.vocabulary()
@@ -110,71 +193,93 @@ class HybridRetriever:
 
     def coverage(self, query: QueryTerms, chunk: Hit | StoredChunk) -> float:
         """IDF-weighted share of the question's known terms that the chunk contains (or a variant of)."""
-        doc_terms = set(self.passage_terms(chunk))
-        known = [t for t in query.terms if t not in query.unknown]
-        matched = {t for t in known if query.expansions[t] & doc_terms}
-        return coverage(known, matched, {t: self.idf(t) for t in known})
+        return query.share(set(self.passage_terms(chunk)))
 
     # -- retrieval --------------------------------------------------------------------------------
     def retrieve(self, question: str, collections: Sequence[str] | None = None, k: int = 8,
                  query: QueryTerms | None = None) -> list[Hit]:
         """The k best chunks among `collections` (None = all); exact legal references come first."""
-        if collections is not None and not collections:
-            return []
-        catalog = self.index.catalog
-        allowed = sorted(collections) if collections is not None else None
-        query = query or self.query_terms(question)  # callers that analysed the question pass it in
+        pool = self.pool(question, collections, query)
+        return self.select(pool, question, k) if pool is not None else []
 
-        vector = None
-        dense: dict[str, float] = {}
-        if self.fusion != "keyword":
-            vector = self.index.embedder.embed_query(question)
-            hits = self.index.store.query(vector, self.candidates, permission_filter(collections))
-            dense = {h.id: h.score for h in hits}
-        keyword: dict[str, float] = {}
-        if self.fusion != "dense":
-            keyword = dict(catalog.search_keywords(query.terms, self.candidates, allowed))
-            for cid, score in catalog.search_keywords(query.expanded_terms(), self.candidates, allowed):
-                keyword[cid] = keyword.get(cid, 0.0) + self.compound_weight * score
-            keyword = dict(ranked(keyword)[: self.candidates])
-
-        exact = self._exact_matches(question, allowed)
-        if self.fusion == "hybrid":
-            self._complete(query, vector, dense, keyword, exact)
-        stored = catalog.chunks(set(dense) | set(keyword) | set(exact))
-
-        if self.fusion == "dense":
-            fused = ranked(dense)
-        elif self.fusion == "keyword":
-            fused = ranked(keyword)
-        elif self.fusion == "rrf":
-            fused = fuse([c for c, _ in ranked(dense)], [c for c, _ in ranked(keyword)])
-        else:
-            covered = {cid: self.coverage(query, chunk) for cid, chunk in stored.items()}
-            fused = hybrid(dense, keyword, covered, alpha=self.alpha, rank_mix=self.rank_mix)
-
-        order = list(dict.fromkeys([*(c for c in exact if c in stored), *(c for c, _ in fused if c in stored)]))
+    def select(self, pool: CandidatePool, question: str, k: int) -> list[Hit]:
+        """The k best of a pool: exact references first, then the configured ranking (and reranker)."""
+        fused = self.rank(pool)
+        stored = pool.stored
+        order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *(c for c, _ in fused if c in stored)]))
         scores = dict(fused)
+        keyword = pool.keyword(self.compound_weight)
         hits = [
-            Hit(id=cid, text=stored[cid].text, metadata=stored[cid].metadata,
-                score=scores.get(cid, 1.0), dense=dense.get(cid), keyword=keyword.get(cid), exact=cid in exact)
+            Hit(id=cid, text=stored[cid].text, metadata=stored[cid].metadata, score=scores.get(cid, 1.0),
+                dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
             for cid in order[: 3 * k if self.reranker else k]
         ]
         if self.reranker is not None:
             hits = self._rerank(question, hits)
         return hits[:k]
 
-    def _complete(self, query: QueryTerms, vector: Any, dense: dict[str, float], keyword: dict[str, float],
-                  exact: list[str]) -> None:
-        """Give every candidate both scores: cosine from its stored vector, BM25 from the index."""
-        need_dense = [c for c in dict.fromkeys([*keyword, *exact]) if c not in dense]
+    def rank(self, pool: CandidatePool, fusion: str | None = None) -> list[tuple[str, float]]:
+        """The pool's candidates best first by `fusion` (default: the configured mode)."""
+        fusion = fusion or self.fusion
+        if fusion == "dense":
+            return ranked(pool.dense)
+        keyword = pool.keyword(self.compound_weight)
+        if fusion == "keyword":
+            return ranked(keyword)
+        if fusion == "rrf":
+            return fuse([c for c, _ in ranked(pool.dense)], [c for c, _ in ranked(keyword)])
+        if fusion == "learned" and self.ranker is not None:
+            ids, _, scores = self.learned_scores(pool)
+            return ranked({cid: float(v) for cid, v in zip(ids, scores, strict=True)})
+        covered = {cid: self.coverage(pool.query, chunk) for cid, chunk in pool.stored.items()}
+        return hybrid(pool.dense, keyword, covered, alpha=self.alpha, rank_mix=self.rank_mix)
+
+    def learned_scores(self, pool: CandidatePool) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The ranker's view of the pool (computed once): candidate ids, feature rows, log-odds."""
+        if pool.scored is None:
+            if self.ranker is None:
+                raise ValueError("no ranker model configured")
+            signals = pool.signals(self)
+            matrix = feature_matrix(signals)
+            pool.scored = ([s.id for s in signals], matrix, self.ranker.decision(matrix))
+        return pool.scored
+
+    def pool(self, question: str, collections: Sequence[str] | None = None,
+             query: QueryTerms | None = None) -> CandidatePool | None:
+        """Candidates of both retrievers (and the lexicon), with every score filled in where the mode
+        compares them; None when the user may see no collection at all."""
+        if collections is not None and not collections:
+            return None
+        catalog = self.index.catalog
+        allowed = sorted(collections) if collections is not None else None
+        query = query or self.query_terms(question)  # callers that analysed the question pass it in
+        pool = CandidatePool(query=query)
+        if self.fusion != "keyword":
+            pool.vector = self.index.embedder.embed_query(question)
+            hits = self.index.store.query(pool.vector, self.candidates, permission_filter(collections))
+            pool.dense = {h.id: h.score for h in hits}
+        if self.fusion != "dense":
+            pool.bm25 = dict(catalog.search_keywords(query.terms, self.candidates, allowed))
+            pool.variants = dict(catalog.search_keywords(query.expanded_terms(), self.candidates, allowed))
+            if self.fusion == "learned":
+                pool.lexicon = dict(catalog.search_keywords(query.related, self.candidates, allowed))
+        pool.exact = self._exact_matches(question, allowed)
+        if self.fusion in ("hybrid", "learned"):
+            self._complete(pool)
+        pool.stored = catalog.chunks(pool.ids())
+        return pool
+
+    def _complete(self, pool: CandidatePool) -> None:
+        """Give every candidate every score: cosine from its stored vector, BM25s from the index."""
+        ids = pool.ids()
+        need_dense = [c for c in ids if c not in pool.dense]
         for cid, vec in self.index.store.vectors(need_dense).items():
-            dense[cid] = float(np.dot(vec, vector))
-        need_keyword = [c for c in [*dense] if c not in keyword]
-        for cid, score in self.index.catalog.keyword_scores(query.terms, need_keyword).items():
-            keyword[cid] = score
-        for cid, score in self.index.catalog.keyword_scores(query.expanded_terms(), need_keyword).items():
-            keyword[cid] = keyword.get(cid, 0.0) + self.compound_weight * score
+            pool.dense[cid] = float(np.dot(vec, pool.vector))
+        catalog = self.index.catalog
+        for scores, terms in ((pool.bm25, pool.query.terms), (pool.variants, pool.query.expanded_terms()),
+                              (pool.lexicon, pool.query.related if self.fusion == "learned" else [])):
+            missing = [c for c in ids if c not in scores]
+            scores.update(catalog.keyword_scores(terms, missing))
 
     def _rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         assert self.reranker is not None
@@ -200,6 +305,19 @@ class HybridRetriever:
         elif len({c.doc_id for c in chunks}) > 1:
             return []  # "§ 17" alone is ambiguous across laws: leave it to the rankers
         return [c.id for c in chunks[:2]]
+
+
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:[-·‧][^\W\d_]+)+")
+
+
+def joined_compounds(question: str) -> list[str]:
+    """Plain-language spellings of compounds, joined: 'Wohn-Geld', 'Haupt·wohn·sitz' -> 'wohngeld', ...
+    (the parts stay terms too; the documents write the word whole)."""
+    return [t for m in _HYPHENATED.finditer(question) for t in analyze(re.sub(r"[-·‧]", "", m.group(0)))]
+
+
+def _analyzed(*parts: Any) -> list[str]:
+    return analyze(" ".join(str(p) for p in parts if p))
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",

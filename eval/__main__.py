@@ -38,7 +38,7 @@ def configurations(args: argparse.Namespace, workdir: Path | None) -> list[tuple
     files: list[Path | None] = list(args.config or [None])
     named = []
     for position, config in enumerate(files):
-        overrides: dict[str, object] = {}
+        overrides: dict[str, object] = {"cache_query_vectors": True}
         if workdir is not None:
             overrides["data_dir"] = workdir / f"index-{position}"
             overrides["corpus_dir"] = args.corpus

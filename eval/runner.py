@@ -17,7 +17,7 @@ from ingest.index import Index, open_index
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 
-BASELINES = ("BM25", "Dicht (e5)", "llama-index Standard")
+BASELINES = ("BM25", "Dicht (e5)", "RRF", "llama-index Standard")
 
 
 class BenchmarkError(RuntimeError):
@@ -59,7 +59,8 @@ def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path |
         if position == 0 and baselines:
             systems.append(RetrieverBaseline(BASELINES[0], index, "keyword", settings.retrieval_candidates))
             systems.append(RetrieverBaseline(BASELINES[1], index, "dense", settings.retrieval_candidates))
-            systems.append(TextbookLlamaIndex(BASELINES[2], index))
+            systems.append(RetrieverBaseline(BASELINES[2], index, "rrf", settings.retrieval_candidates))
+            systems.append(TextbookLlamaIndex(BASELINES[3], index))
     return systems, indexes
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,6 +202,11 @@ class Catalog:
     # -- chunks -------------------------------------------------------------------------------------
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
+
+    def texts(self) -> Iterator[str]:
+        """Every stored chunk text (for vocabulary the documents declare, e.g. abbreviations)."""
+        for (text,) in self._db.execute("SELECT text FROM chunks"):
+            yield text
 
     def chunk_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

@@ -5,6 +5,7 @@ The cache outlives index rebuilds and can be shared between indexes (the test su
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +18,13 @@ from ingest.embed import Embedder
 class CachedEmbedder:
     """Wraps an `Embedder`; `computed` counts passages that really went through the model."""
 
-    def __init__(self, embedder: Embedder, path: Path) -> None:
+    def __init__(self, embedder: Embedder, path: Path, cache_queries: bool = False) -> None:
         self.embedder = embedder
         self.name = embedder.name
         self.computed = 0
+        # Off in service: people's questions stay out of a file that outlives them. The benchmark and the
+        # model training ask the same questions again and again and turn it on.
+        self.cache_queries = cache_queries
         self._last_query: tuple[str, np.ndarray] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
@@ -39,7 +43,13 @@ class CachedEmbedder:
         last = self._last_query
         if last is not None and last[0] == text:
             return last[1]
-        vector = self.embedder.embed_query(text)
+        key = "query:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        stored = self.lookup([key]).get(key) if self.cache_queries else None
+        vector = stored if stored is not None else self.embedder.embed_query(text)
+        if self.cache_queries and stored is None:
+            with self._db:
+                self._db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                                 (self.name, key, np.asarray(vector, dtype=np.float32).tobytes()))
         self._last_query = (text, vector)  # one tuple, replaced whole: safe across threads
         return vector
 

@@ -50,6 +50,7 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
         settings=settings,
         catalog=Catalog(settings.data_dir / "catalog.sqlite"),
         store=open_chroma(settings.data_dir, settings.chroma_host, settings.chroma_port),
-        embedder=CachedEmbedder(embedder or make_embedder(settings.embedder), settings.embedding_cache_path),
+        embedder=CachedEmbedder(embedder or make_embedder(settings.embedder), settings.embedding_cache_path,
+                                cache_queries=settings.cache_query_vectors),
         collections=load_collections(settings.collections_path),
     )

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     embedding_cache: Path | None = Field(
         None, description="SQLite cache of vectors by text hash; default <data_dir>/embeddings.sqlite."
     )
+    cache_query_vectors: bool = Field(
+        False, description="Keep question vectors in the embedding cache too (benchmarks; off in service)."
+    )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
 
     # -- answering -------------------------------------------------------------------------------
@@ -51,12 +54,23 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer and shown as sources.")
     retrieval_candidates: int = Field(40, ge=5, le=500, description="Candidates per retriever before fusion.")
-    fusion: Literal["hybrid", "rrf", "dense", "keyword"] = Field(
-        "hybrid", description="'hybrid' (default, see bot/fusion.py), plain 'rrf', or one retriever alone."
+    fusion: Literal["learned", "hybrid", "rrf", "dense", "keyword"] = Field(
+        "learned", description="'learned' (default: the trained ranker, bot/ranker.py), 'hybrid' (hand-tuned, "
+        "bot/fusion.py), plain 'rrf', or one retriever alone."
+    )
+    lexicon_file: Path | None = Field(
+        None, description="Own synonym groups (TOML, like bot/data/lexikon.toml), added to the bundled lexicon."
     )
     fusion_alpha: float = Field(0.7, ge=0, le=1, description="Dense share of the score part of 'hybrid'.")
     fusion_rank_mix: float = Field(0.6, ge=0, le=5, description="Weight of the rank part of 'hybrid'.")
     reranker: str | None = Field(None, description="sentence-transformers CrossEncoder name or path; off if unset.")
+    abstention: Literal["learned", "thresholds"] = Field(
+        "learned", description="'learned' (trained decision, bot/data/abstention.json) or the fixed thresholds below."
+    )
+    abstain_threshold: float | None = Field(
+        None, ge=0, le=1, description="Operating point of the learned decision (answer above this probability); "
+        "unset = the trained one. Higher declines more."
+    )
     abstain_min_dense: float = Field(0.84, ge=0, le=1, description="Decline below this cosine (e5 scale).")
     abstain_min_known: float = Field(0.5, ge=0, le=1, description="Decline when fewer question nouns are known.")
     abstain_confident_dense: float = Field(0.87, ge=0, le=1, description="Above this, unknown nouns are forgiven.")

@@ -26,7 +26,7 @@ class StartupError(RuntimeError):
 def choose_backend(settings: Settings, index: Index, notices: list[str]) -> AnswerBackend:
     """The configured backend if it answers; with `llm_fallback` the extractive one, with a visible notice."""
     try:
-        backend = make_backend(settings, index.embedder)
+        backend = make_backend(settings)
         check = getattr(backend, "check", None)
         if check is not None:
             check()
@@ -41,7 +41,7 @@ def choose_backend(settings: Settings, index: Index, notices: list[str]) -> Answ
         log.warning("LLM unavailable, answering extractively: %s", exc)
         from bot.backends.extractive import ExtractiveBackend
 
-        return ExtractiveBackend(index.embedder)
+        return ExtractiveBackend()
 
 
 def prepare(settings: Settings, embedder: Embedder | None = None, show_progress: bool = False) -> Services:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from bot.backends.base import AnswerBackend
-from ingest.embed_cache import CachedEmbedder
 from ingest.settings import Settings
 
 
-def make_backend(settings: Settings, embedder: CachedEmbedder | None) -> AnswerBackend:
+def make_backend(settings: Settings) -> AnswerBackend:
     """One place decides the backend; the heavy imports live inside the chosen branch."""
     match settings.answer_backend:
         case "extractive":
             from bot.backends.extractive import ExtractiveBackend
 
-            return ExtractiveBackend(embedder)
+            return ExtractiveBackend()
         case "llamacpp":
             from bot.backends.llm import LlamaCppBackend
 

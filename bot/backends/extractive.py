@@ -1,9 +1,12 @@
-"""The default backend: no language model; answers with the best sentences of the best passages.
+"""The default backend: no language model; answers with the sentence that states the asked-for fact.
 
-Sentences are scored by meaning (e5 similarity to the question), by the question's weighted terms, and
-by what the question asks for (an amount, a deadline); the two or three best are put in reading order
-and each one cites its source. Text inside sources is only quoted, never obeyed, so an instruction
-planted in a document cannot steer this backend.
+Sentences of the best passages are scored by the question's weighted terms (with compound parts and
+lexicon synonyms), by what the question asks for (an amount, a deadline, a count, an office, the
+documents to bring) and by the rank of their passage. The best one leads; at most two supporting
+sentences follow in reading order, each cited. No sentence is embedded at question time: the passage
+ranking already used the question's vector, and scoring a dozen sentences by meaning cost seconds on a
+cold cache. Text inside sources is only quoted, never obeyed, so an instruction planted in a document
+cannot steer this backend.
 """
 
 from __future__ import annotations
@@ -12,46 +15,34 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
+from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
 from ingest.analyzer import analyze
-from ingest.chunking import split_sentences, text_hash
-from ingest.embed_cache import CachedEmbedder
+from ingest.chunking import split_sentences
 from ingest.structure import MONTHS
 
-_AMOUNT_Q = re.compile(r"\b(wie ?viel|wie hoch|kost|gebühr|gebuehr|betrag|preis|euro|prozent|höhe|hoehe)", re.I)
-_TIME_Q = re.compile(r"\b(wann|frist|wie lange|bis wann|dauer|innerhalb|zeitraum|ab wann|öffnungszeit)", re.I)
-_AMOUNT = re.compile(r"\d[\d.]*(,\d+)?\s*(€|euro|eur\b|prozent|%|promille|‰)", re.I)
-_TIME = re.compile(r"\b(\d+|zwei|drei|vier|sechs|acht|zwölf)\s+"
-                   r"(wochen?|monate?n?|tage?n?|jahre?n?|stunden?|"
-                   r"werktage?n?)\b|\b\d{1,2}\.\s?\d{1,2}\."
-                   r"|\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I)
 _LIST_MARK = re.compile(rf"^([-*•]|\(\d+[a-z]?\)|\d{{1,2}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 # a section heading that PDF text runs into the first sentence: "§ 4 Steuersätze (1) Die Steuer …"
 _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.)\s+[^.()]{0,90}?\s+\(\d+[a-z]?\)\s+")
 MAX_SENTENCES = 3
-SEMANTIC_CANDIDATES = 12
 
 
-@dataclass
+@dataclass(eq=False)
 class _Candidate:
     source: int
     position: int
     text: str
     lexical: float
-    bonus: float
-    semantic: float = 0.0
+    typed: float
     score: float = 0.0
 
 
 class ExtractiveBackend:
     name = "extractive"
 
-    def __init__(self, embedder: CachedEmbedder | None = None, max_sentences: int = MAX_SENTENCES) -> None:
-        self.embedder = embedder
+    def __init__(self, max_sentences: int = MAX_SENTENCES) -> None:
         self.max_sentences = max_sentences
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
@@ -66,23 +57,26 @@ class ExtractiveBackend:
         yield compose(chosen, request)
 
     def select(self, request: AnswerRequest) -> list[_Candidate]:
+        """The lead sentence first, then at most two supporting ones (list items of a lead that announces
+        a list come along); supporting sentences in reading order."""
         candidates = self._candidates(request)
         if not candidates:
             return []
-        self._score(request, candidates)
-        best = max(c.score for c in candidates)
-        chosen: list[_Candidate] = []
-        for candidate in sorted(candidates, key=lambda c: -c.score):
-            if len(chosen) == self.max_sentences or candidate.score < 0.7 * best:
+        lead = max(candidates, key=lambda c: (c.score, -c.source, -c.position))
+        support: list[_Candidate] = []
+        for candidate in sorted(candidates, key=lambda c: (-c.score, c.source, c.position)):
+            if len(support) == self.max_sentences - 1 or candidate.score < 0.6 * lead.score:
                 break
+            if candidate is lead or (candidate.source != lead.source and candidate.score < 0.8 * lead.score):
+                continue  # another source only when it is nearly as good as the lead
             if any(_overlap(candidate.text, c.text) > 0.6 and _numbers(candidate.text) == _numbers(c.text)
-                   for c in chosen):
+                   for c in (lead, *support)):
                 continue  # says the same again; siblings with other figures ("unter 24: 22,80 Euro") stay
-            if len({c.source for c in chosen} | {candidate.source}) > 2:
+            if len({lead.source, *(c.source for c in support), candidate.source}) > 2:
                 continue
-            chosen.append(candidate)
-        chosen = sorted(chosen, key=lambda c: (c.source, c.position))
-        return self._continue_lists(request, chosen)
+            support.append(candidate)
+        support.sort(key=lambda c: (c.source != lead.source, c.source, c.position))
+        return self._continue_lists(request, [lead, *support])
 
     def _continue_lists(self, request: AnswerRequest, chosen: list[_Candidate]) -> list[_Candidate]:
         """A sentence that announces a list ('... folgende Zeiten:') brings its items along."""
@@ -110,46 +104,28 @@ class ExtractiveBackend:
                     break
                 if (candidate.source, position) not in {(c.source, c.position) for c in result}:
                     result.append(_Candidate(candidate.source, position, item, 0.0, 0.0))
-        return sorted(result, key=lambda c: (c.source, c.position))
+        return result  # the lead (with its list) stays first
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
-        wants_amount = bool(_AMOUNT_Q.search(request.search_query))
-        wants_time = bool(_TIME_Q.search(request.search_query))
+        kind = asked_type(request.search_query)
         total = sum(t.weight for t in request.terms.values()) or 1.0
         candidates = []
-        for source in request.sources[:4]:
+        for rank, source in enumerate(request.sources[:4]):
             text = request.passages.get(source.number, "")
+            # the passage the question names (§ 17 BMG) or else the best-ranked one is the likelier answer
+            prior = 1.0 if source.number in request.exact else 1.0 / (1.0 + 0.3 * rank)
+            if request.exact and source.number not in request.exact:
+                prior *= 0.5
             for position, sentence in enumerate(split_sentences(text)):
                 clean = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentence)).strip()
                 if len(clean) < 15 or is_planted(clean) or _is_heading(clean, source.heading):
                     continue
                 terms = set(analyze(clean))
                 lexical = sum(t.weight for t in request.terms.values() if t.variants & terms) / total
-                bonus = 0.0
-                if wants_amount and _AMOUNT.search(clean):
-                    bonus += 1.0
-                if wants_time and _TIME.search(clean):
-                    bonus += 1.0
-                candidates.append(_Candidate(source.number, position, clean, lexical, bonus))
+                typed = 1.0 if kind and holds(kind, clean) else 0.0
+                score = prior * (0.65 * lexical + 0.35 * typed + 0.05 / (1 + position))
+                candidates.append(_Candidate(source.number, position, clean, lexical, typed, score=score))
         return candidates
-
-    def _score(self, request: AnswerRequest, candidates: list[_Candidate]) -> None:
-        ranked = sorted(candidates, key=lambda c: -(c.lexical + 0.3 * c.bonus))
-        pool = ranked[:SEMANTIC_CANDIDATES]
-        if self.embedder is not None and pool:
-            query = self.embedder.embed_query(request.search_query)
-            items = [(text_hash("passage-sentence\n" + c.text), c.text) for c in pool]
-            vectors = self.embedder.embed(items, batch_size=16)
-            for candidate, (digest, _) in zip(pool, items, strict=True):
-                candidate.semantic = float(np.dot(vectors[digest], query))
-        semantic = [c.semantic for c in pool]
-        low, high = (min(semantic), max(semantic)) if semantic else (0.0, 0.0)
-        for candidate in candidates:
-            norm = (candidate.semantic - low) / (high - low) if high > low and candidate in pool else 0.0
-            prior = 1.0 if candidate.source in request.exact else 1.0 / (1.0 + 0.25 * (candidate.source - 1))
-            if request.exact and candidate.source not in request.exact:
-                prior *= 0.5  # the question names a section: answer from it
-            candidate.score = prior * (0.5 * norm + 0.4 * candidate.lexical + 0.15 * min(candidate.bonus, 1.0))
 
 
 def _is_heading(sentence: str, heading: str | None) -> bool:

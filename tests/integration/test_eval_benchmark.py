@@ -60,7 +60,7 @@ def test_baselines_run_beside_auskunft_on_a_small_law_subset(tmp_path: Path) -> 
     assert eval_main(["--questions", str(questions), "--corpus", str(subset), "--out", str(out),
                       "--embedding-cache", str(EMBED_CACHE), "--quiet"]) == 0
     systems = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["systems"]
-    assert list(systems) == ["Auskunft", "BM25", "Dicht (e5)", "llama-index Standard"]
+    assert list(systems) == ["Auskunft", "BM25", "Dicht (e5)", "RRF", "llama-index Standard"]
     for name, block in systems.items():
         assert block["overall"]["recall@10"] == 1.0, name  # four laws, two questions: everyone finds them
         assert (block["overall"]["answer_f1"] is None) == (name != "Auskunft")

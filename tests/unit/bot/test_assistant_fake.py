@@ -37,7 +37,9 @@ def assistant(fake_index: Index) -> Iterator[Assistant]:
     Ingestor(fake_index).run([CORPUS])
     backend = ScriptedBackend("Die Hundesteuer beträgt 96 Euro für den ersten Hund [1]. "
                               "Parkausweise kosten 30 Euro im Bürgerbüro [1]. Erfunden [9].")
-    settings = fake_index.settings.model_copy(update={"abstain_min_dense": 0.0, "abstain_min_known": 0.0})
+    # the fake embedder has no meaning to judge: fixed thresholds at 0 never decline
+    settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                      "abstain_min_known": 0.0})
     yield Assistant(settings, index=fake_index, backend=backend)
 
 

@@ -64,3 +64,22 @@ def test_a_sentence_announcing_a_list_brings_its_items() -> None:
     text = "".join(ExtractiveBackend().stream(request, BackendResult()))
     assert "Montag: 8 bis 16 Uhr" in text and "Freitag: 8 bis 12 Uhr" in text
     assert text.index("geöffnet:") < text.index("Montag")
+
+
+def test_the_sentence_with_the_asked_fact_leads() -> None:
+    leave = ("Urlaub ist rechtzeitig über das Personalportal zu beantragen. Der Erholungsurlaub beträgt "
+             "30 Arbeitstage im Kalenderjahr. Resturlaub verfällt am 30. September des Folgejahres.")
+    request = _request([leave], "Wie viele Urlaubstage habe ich?")
+    request.terms = {"urlaubstag": QueryTerm(2.0, frozenset({"urlaub", "arbeitstag", "erholungsurlaub"}))}
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert text.startswith("Laut „Dokument 0“, S. 1: Der Erholungsurlaub beträgt 30 Arbeitstage")
+    assert text.count("[1]") <= 3
+
+
+def test_a_synonym_of_the_question_finds_the_fact_sentence() -> None:
+    """'Kampfhund' asked, 'gefährliche Hunde' written: the lexicon's synonyms count for the sentence choice."""
+    request = _request([HUND], "Und für einen Kampfhund?")
+    request.terms = {"kampfhund": QueryTerm(3.0, frozenset({"kampfhund"})),
+                     " synonyme": QueryTerm(1.5, frozenset({"gefahr", "listenhund"}))}
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert "600 Euro" in text.split("[1]")[0]  # the lead sentence states it

@@ -20,7 +20,7 @@ USERS = {"anna": ("buergerbuero", False), "paula": ("personalamt", False), "admi
 def make_services(index: Index, tmp_path: Path, with_users: bool = True, **overrides: object) -> Services:
     Ingestor(index).run([CORPUS])
     settings = index.settings.model_copy(update={
-        "abstain_min_dense": 0.0, "abstain_min_known": 0.0, "corpus_dir": CORPUS,
+        "abstention": "thresholds", "abstain_min_dense": 0.0, "abstain_min_known": 0.0, "corpus_dir": CORPUS,
         "users_file": tmp_path / "users.toml", **overrides,
     })
     users: UserDirectory | None = None
@@ -28,5 +28,5 @@ def make_services(index: Index, tmp_path: Path, with_users: bool = True, **overr
         for name, (department, admin) in USERS.items():
             add_user(settings.users_path, name, PASSWORD, department, admin)
         users = load_users(settings.users_path)
-    assistant = Assistant(settings, index=index, backend=ExtractiveBackend(index.embedder))
+    assistant = Assistant(settings, index=index, backend=ExtractiveBackend())
     return Services(settings=settings, assistant=assistant, users=users)

@@ -1,0 +1,54 @@
+"""What kind of fact a question asks for, and whether a passage holds such a fact (pure).
+
+"Wie viel kostet ...?" wants an amount, "Bis wann ...?" a deadline, "Wer ist zuständig?" an office. A
+passage that shares the question's words but holds no amount is a weak answer to an amount question:
+the abstention model and the sentence choice of the extractive answer both use this.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER_WORDS = r"(?:\d+(?:[.,]\d+)*|eine[nmrs]?|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|" \
+    r"zwanzig|dreißig|vierzig|fünfzig|sechzig|hundert)"
+
+# Question cues, checked in this order (the first that matches decides).
+_ASKS = (
+    ("anzahl", re.compile(r"\b(wie viele|anzahl)\b", re.I)),
+    ("betrag", re.compile(r"\b(wie ?viel|wie hoch|was kostet|kosten|kostet|gebühr|gebühren|euro|betrag|höhe|"
+                          r"zahlen|bezahlen|preis)", re.I)),
+    ("frist", re.compile(r"\b(wie lange|bis wann|ab wann|wann|frist|fristen|dauer|dauert|innerhalb|spätestens|"
+                         r"gültig|zeitraum|geöffnet|öffnungszeit)", re.I)),
+    ("unterlagen", re.compile(r"\b(unterlagen|nachweise|dokumente|mitbringen|mitnehmen|einreichen|vorlegen|"
+                              r"vorzulegen|beifügen|brauche ich für)", re.I)),
+    ("stelle", re.compile(r"\b(wer ist zuständig|zuständig|wo kann|wo muss|wo bekomme|wo beantrage|bei wem|an wen|"
+                          r"welche (behörde|stelle|amt)|wohin|welches amt)", re.I)),
+)
+
+_HOLDS = {
+    "betrag": re.compile(r"(\d+(?:[.,]\d+)*\s*(€|euro|eur|prozent|%))|(€\s*\d)|\b(gebührenfrei|kostenlos|"
+                         r"unentgeltlich|kostenfrei)\b", re.I),
+    "frist": re.compile(rf"\b{_NUMBER_WORDS}\s+(tag|tage|tagen|woche|wochen|monat|monate|monaten|jahr|jahre|jahren|"
+                        r"stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
+                        r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\bbis zum\b|\bvollendung des\b|"
+                        r"\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I),
+    "anzahl": re.compile(rf"\b{_NUMBER_WORDS}\b", re.I),
+    "unterlagen": re.compile(r"\b(nachweis|bescheinigung|kopie|ausweis|pass|formular|antrag|unterlagen|belege?|"
+                             r"vollmacht|urkunde|bestätigung|lageplan|bauzeichnung|baubeschreibung|"
+                             r"meldeschein|lichtbild|foto|vorzulegen|beizufügen|einzureichen|mitzubringen)\w*", re.I),
+    "stelle": re.compile(r"\b(behörde|amt|ämter|stelle|zuständig|zuständige|bürgerbüro|jugendamt|jobcenter|"
+                         r"meldebehörde|sachgebiet|abteilung|referat|träger)\w*", re.I),
+}
+
+
+def asked_type(question: str) -> str | None:
+    """'betrag', 'anzahl', 'frist', 'unterlagen', 'stelle' or None (a how/what/why question)."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def holds(kind: str | None, text: str) -> bool:
+    """Does the text contain a fact of that kind? (True for questions of no particular kind)."""
+    return True if kind is None else bool(_HOLDS[kind].search(text))
