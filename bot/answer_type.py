@@ -32,10 +32,13 @@ _HOLDS = {
                         r"stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
                         r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\bbis zum\b|\bvollendung des\b|"
                         r"\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I),
-    "anzahl": re.compile(rf"\b{_NUMBER_WORDS}\b", re.I),
-    "unterlagen": re.compile(r"\b(nachweis|bescheinigung|kopie|ausweis|pass|formular|antrag|unterlagen|belege?|"
-                             r"vollmacht|urkunde|bestätigung|lageplan|bauzeichnung|baubeschreibung|"
-                             r"meldeschein|lichtbild|foto|vorzulegen|beizufügen|einzureichen|mitzubringen)\w*", re.I),
+    "anzahl": re.compile(r"\b(\d+(?:[.,]\d+)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|"
+                         r"dreißig|hundert)\b", re.I),
+    # the documents themselves, not the act of handing them in ('einzureichen' is in every intro sentence)
+    "unterlagen": re.compile(r"\b(nachweis|bescheinigung|kopie|ausweis|reisepass|formular|vordruck|vollmacht|urkunde|"
+                             r"bestätigung|lageplan|bauzeichnung|baubeschreibung|meldeschein|lichtbild|passfoto|"
+                             r"kontoauszug|kontoauszüge|bescheid|mietvertrag|vertrag|gehaltsabrechnung|zeugnis|"
+                             r"berechnung|plan|pläne)\w*", re.I),
     "stelle": re.compile(r"\b(behörde|amt|ämter|stelle|zuständig|zuständige|bürgerbüro|jugendamt|jobcenter|"
                          r"meldebehörde|sachgebiet|abteilung|referat|träger)\w*", re.I),
 }

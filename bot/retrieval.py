@@ -167,10 +167,13 @@ class HybridRetriever:
         return result
 
     def familiarity(self, term: str) -> float:
-        """1 if the index uses the term (alone or inside a compound), 0.5 if only its parts, else 0."""
+        """1 if the index uses the term (alone, inside a compound or as a lexicon synonym), 0.5 if only its
+        parts, else 0."""
         vocab, _ = self.vocabulary()
         if term in vocab.df or compounds_with(term, vocab):
             return 1.0
+        if any(t in vocab.df for t in self.synonyms().related([term])):
+            return 1.0  # the documents say it in other words ('Kampfhund' -> 'gefährliche Hunde')
         return 0.5 if split_compound(term, vocab) or spelling_variants(term, vocab) else 0.0
 
     def known_share(self, question: str) -> float:

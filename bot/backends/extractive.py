@@ -52,7 +52,7 @@ class ExtractiveBackend:
                              "Fachwörter aber nicht erklärt.")
         if request.language != "de":
             result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
-        for candidate in chosen:
+        for candidate in sorted(chosen, key=lambda c: -c.score):  # each source marks its best sentence
             result.highlights.setdefault(candidate.source, candidate.text)
         yield compose(chosen, request)
 
@@ -67,7 +67,7 @@ class ExtractiveBackend:
         for candidate in sorted(candidates, key=lambda c: (-c.score, c.source, c.position)):
             if len(support) == self.max_sentences - 1 or candidate.score < 0.6 * lead.score:
                 break
-            if candidate is lead or (candidate.source != lead.source and candidate.score < 0.8 * lead.score):
+            if candidate is lead or (candidate.source != lead.source and candidate.score < 0.7 * lead.score):
                 continue  # another source only when it is nearly as good as the lead
             if any(_overlap(candidate.text, c.text) > 0.6 and _numbers(candidate.text) == _numbers(c.text)
                    for c in (lead, *support)):
@@ -82,6 +82,7 @@ class ExtractiveBackend:
         """A sentence that announces a list ('... folgende Zeiten:') brings its items along."""
         result: list[_Candidate] = []
         taken = {(c.source, c.position) for c in chosen}
+        headings = {s.number: s.heading or "" for s in request.sources}
         for candidate in chosen:
             sentences = split_sentences(request.passages.get(candidate.source, ""))
             intro = candidate.position - 1
@@ -93,6 +94,19 @@ class ExtractiveBackend:
                 result.append(_Candidate(candidate.source, intro, _LIST_MARK.sub("", sentences[intro]).strip(), 0, 0))
                 candidate = result[-1]
             elif (candidate.source, candidate.position) in {(c.source, c.position) for c in result}:
+                continue
+            elif 0 <= candidate.position < len(sentences) and _LIST_MARK.match(sentences[candidate.position]):
+                # an item of a list under a heading (no announcing sentence): its siblings belong to the answer
+                labels = set(headings.get(candidate.source, "").split(" > "))
+                start = intro + 1
+                while start < candidate.position and sentences[start].strip() in labels:
+                    start += 1  # the heading line ('5. Gebühren') is a label, not an item
+                for position in range(start, min(len(sentences), start + 8)):
+                    item = _LIST_MARK.sub("", sentences[position]).strip()
+                    if not _LIST_MARK.match(sentences[position]) or len(item) > 120 or is_planted(item):
+                        break
+                    if (candidate.source, position) not in {(c.source, c.position) for c in result}:
+                        result.append(_Candidate(candidate.source, position, item, 0.0, 0.0))
                 continue
             else:
                 result.append(candidate)
@@ -155,7 +169,7 @@ def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
     for candidate in chosen:
         source = by_number[candidate.source]
         sentences = simplify_sentence(candidate.text) if request.style == "einfach" else [candidate.text]
-        sentences = [s if s.endswith((".", "!", "?", ":")) else s + "." for s in sentences]
+        sentences = [s if s.endswith((".", "!", "?", ":")) else s.rstrip(",;") + "." for s in sentences]
         if candidate.source != current:
             where = f", {source.location}" if source.location else ""
             lead = "Laut" if current is None else "Ergänzend laut"
