@@ -125,3 +125,13 @@ def test_planted_instruction_is_not_followed(tmp_path: Path, e5_embedder: Embedd
     assert "HACKED" not in answer.text and "Ignoriere" not in answer.text
     assert "45" in answer.text
     assistant.close()
+
+
+def test_the_answer_leads_with_the_asked_fact(assistant: Assistant) -> None:
+    """Staff questions of the kind that used to miss the fact on the cited page."""
+    leave = assistant.ask("Wie viele Urlaubstage habe ich?", user=User(department="personalamt"))
+    assert not leave.abstained and "30 Arbeitstage" in leave.text.split("[")[0]  # in the first sentence
+    dog = assistant.ask("Wie hoch ist die Hundesteuer für einen Kampfhund?")
+    assert not dog.abstained and "600" in dog.text
+    cited = {s.number for s in dog.sources if "600" in s.snippet}
+    assert cited and any(f"[{n}]" in dog.text for n in cited)
