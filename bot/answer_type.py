@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-_NUMBER_WORDS = r"(?:\d+(?:[.,]\d+)*|eine[nmrs]?|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|" \
-    r"zwanzig|dreißig|vierzig|fünfzig|sechzig|hundert)"
+_COUNT = r"(?:\d+(?:[.,]\d+)*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|" \
+    r"vierzig|fünfzig|sechzig|hundert)"
+_AMOUNT_OF_TIME = rf"(?:eine[nmrs]?|ein|{_COUNT})"  # 'einen Monat' is a duration, 'ein Antrag' no count
 
 # Question cues, checked in this order (the first that matches decides).
 _ASKS = (
@@ -28,12 +29,11 @@ _ASKS = (
 _HOLDS = {
     "betrag": re.compile(r"(\d+(?:[.,]\d+)*\s*(€|euro|eur|prozent|%))|(€\s*\d)|\b(gebührenfrei|kostenlos|"
                          r"unentgeltlich|kostenfrei)\b", re.I),
-    "frist": re.compile(rf"\b{_NUMBER_WORDS}\s+(tag|tage|tagen|woche|wochen|monat|monate|monaten|jahr|jahre|jahren|"
+    "frist": re.compile(rf"\b{_AMOUNT_OF_TIME}\s+(tag|tage|tagen|woche|wochen|monat|monate|monaten|jahr|jahre|jahren|"
                         r"stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
                         r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\bbis zum\b|\bvollendung des\b|"
                         r"\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I),
-    "anzahl": re.compile(r"\b(\d+(?:[.,]\d+)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|"
-                         r"dreißig|hundert)\b", re.I),
+    "anzahl": re.compile(rf"\b{_COUNT}\b", re.I),
     # the documents themselves, not the act of handing them in ('einzureichen' is in every intro sentence)
     "unterlagen": re.compile(r"\b(nachweis|bescheinigung|kopie|ausweis|reisepass|formular|vordruck|vollmacht|urkunde|"
                              r"bestätigung|lageplan|bauzeichnung|baubeschreibung|meldeschein|lichtbild|passfoto|"

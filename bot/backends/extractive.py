@@ -34,8 +34,6 @@ class _Candidate:
     source: int
     position: int
     text: str
-    lexical: float
-    typed: float
     score: float = 0.0
 
 
@@ -91,7 +89,7 @@ class ExtractiveBackend:
                 intro -= 1  # walk back over the list to the sentence that announces it
             if intro >= 0 and sentences[intro].rstrip().endswith(":") and (candidate.source, intro) not in taken:
                 taken.add((candidate.source, intro))
-                result.append(_Candidate(candidate.source, intro, _LIST_MARK.sub("", sentences[intro]).strip(), 0, 0))
+                result.append(_Candidate(candidate.source, intro, _LIST_MARK.sub("", sentences[intro]).strip()))
                 candidate = result[-1]
             elif (candidate.source, candidate.position) in {(c.source, c.position) for c in result}:
                 continue
@@ -106,7 +104,7 @@ class ExtractiveBackend:
                     if not _LIST_MARK.match(sentences[position]) or len(item) > 120 or is_planted(item):
                         break
                     if (candidate.source, position) not in {(c.source, c.position) for c in result}:
-                        result.append(_Candidate(candidate.source, position, item, 0.0, 0.0))
+                        result.append(_Candidate(candidate.source, position, item))
                 continue
             else:
                 result.append(candidate)
@@ -117,7 +115,7 @@ class ExtractiveBackend:
                 if len(item) > 120 or is_planted(item):
                     break
                 if (candidate.source, position) not in {(c.source, c.position) for c in result}:
-                    result.append(_Candidate(candidate.source, position, item, 0.0, 0.0))
+                    result.append(_Candidate(candidate.source, position, item))
         return result  # the lead (with its list) stays first
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
@@ -138,7 +136,7 @@ class ExtractiveBackend:
                 lexical = sum(t.weight for t in request.terms.values() if t.variants & terms) / total
                 typed = 1.0 if kind and holds(kind, clean) else 0.0
                 score = prior * (0.65 * lexical + 0.35 * typed + 0.05 / (1 + position))
-                candidates.append(_Candidate(source.number, position, clean, lexical, typed, score=score))
+                candidates.append(_Candidate(source.number, position, clean, score))
         return candidates
 
 
