@@ -1,10 +1,11 @@
-"""CLI: `python -m bot "Frage" [--department D] [--style einfach] [--language en] [--json]`."""
+"""CLI: `python -m bot "Frage" [--department D] [--previous "frühere Frage"] [--style einfach] [--json]`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 
 from bot.assistant import Assistant, QuestionError, User
 from bot.models import Answer
@@ -29,11 +30,24 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
+def ask_in_chat(assistant: Assistant, question: str, previous: Sequence[str] = (), user: User | None = None,
+                style: str = "standard", language: str = "de", collections: Sequence[str] | None = None) -> Answer:
+    """Ask the earlier questions of the chat first, so a follow-up ("Und für einen Kampfhund?") has its history."""
+    history: list[tuple[str, str]] = []
+    for earlier in [*previous, question]:
+        answer = assistant.ask(earlier, user=user, history=list(history), style=style, language=language,
+                               collections=collections)
+        history.append((earlier, answer.text))
+    return answer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Eine Frage an Auskunft stellen.")
     parser.add_argument("question", nargs="+", help="die Frage")
     parser.add_argument("--department", help="als Beschäftigte(r) dieser Abteilung fragen (Standard: alle Rechte)")
     parser.add_argument("--collection", action="append", help="nur in dieser Sammlung suchen (mehrfach möglich)")
+    parser.add_argument("--previous", action="append", default=[], metavar="FRAGE",
+                        help="frühere Frage im selben Gespräch (mehrfach, in Reihenfolge): für Anschlussfragen")
     parser.add_argument("--style", default="standard", choices=["standard", "einfach"])
     parser.add_argument("--language", default="de")
     parser.add_argument("--json", action="store_true", help="Antwort als JSON ausgeben")
@@ -47,10 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, CollectionsError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
+    if assistant.index.catalog.chunk_count() == 0:  # "nothing found" would blame the documents, not the setup
+        print(f"Fehler / error: Der Index in {settings.data_dir} ist leer: erst `python -m ingest` "
+              "(oder `make run`) ausführen.", file=sys.stderr)
+        assistant.close()
+        return 2
     user = User(department=args.department) if args.department else None
     try:
-        answer = assistant.ask(" ".join(args.question), user=user, style=args.style, language=args.language,
-                               collections=args.collection)
+        answer = ask_in_chat(assistant, " ".join(args.question), args.previous, user=user, style=args.style,
+                             language=args.language, collections=args.collection)
     except (QuestionError, IndexMismatchError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
