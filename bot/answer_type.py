@@ -13,17 +13,22 @@ _COUNT = r"(?:\d+(?:[.,]\d+)*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|e
     r"vierzig|fünfzig|sechzig|hundert)"
 _AMOUNT_OF_TIME = rf"(?:eine[nmrs]?|ein|{_COUNT})"  # 'einen Monat' is a duration, 'ein Antrag' no count
 
+# money nouns: 'wie viel Wohngeld' asks an amount, 'wie viel Gartenfläche' or 'wie viel Urlaub' a quantity
+_MONEY = r"[\w-]*(?:geld|gebühr|gebühren|steuer|beitrag|beiträge|kosten|miete|entgelt|zuschuss|rente|lohn|gehalt|" \
+    r"zulage|pauschale|förderung|leistung|prämie|vergütung|erstattung|zahlung|provision|euro)\b"
 # Question cues, checked in this order (the first that matches decides).
 _ASKS = (
-    ("anzahl", re.compile(r"\b(wie viele|anzahl)\b", re.I)),
+    ("anzahl", re.compile(rf"(?i:\b(wie viele|anzahl|wie oft)\b)|"
+                          rf"(?i:\bwie ?viel(e[nmrs]?)?)\s+(?!(?i:{_MONEY}))[A-ZÄÖÜ]\w+")),
     ("betrag", re.compile(r"\b(wie ?viel|wie hoch|was kostet|kosten|kostet|gebühr|gebühren|euro|betrag|höhe|"
                           r"zahlen|bezahlen|preis)", re.I)),
-    ("frist", re.compile(r"\b(wie lange|bis wann|ab wann|wann|frist|fristen|dauer|dauert|innerhalb|spätestens|"
-                         r"gültig|zeitraum|geöffnet|öffnungszeit)", re.I)),
+    ("frist", re.compile(r"\b(wie lange?|bis wann|ab wann|wann|frist|fristen|"
+                         r"dauer|dauert|innerhalb|spätestens|gültig|zeitraum|geöffnet|öffnungszeit)", re.I)),
     ("unterlagen", re.compile(r"\b(unterlagen|nachweise|dokumente|mitbringen|mitnehmen|einreichen|vorlegen|"
                               r"vorzulegen|beifügen|brauche ich für)", re.I)),
     ("stelle", re.compile(r"\b(wer ist zuständig|zuständig|wo kann|wo muss|wo bekomme|wo beantrage|bei wem|an wen|"
-                          r"welche (behörde|stelle|amt)|wohin|welches amt)", re.I)),
+                          r"welche (behörde|stelle|amt)|wohin|welches amt|wer\b[^?.,]{0,40}?\b(macht|bearbeitet|"
+                          r"betreut|berät|entscheidet|kümmert sich|hilft|ist ansprechpartner))", re.I)),
 )
 
 _HOLDS = {
@@ -33,14 +38,15 @@ _HOLDS = {
                         r"stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
                         r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\bbis zum\b|\bvollendung des\b|"
                         r"\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I),
-    "anzahl": re.compile(rf"\b{_COUNT}\b", re.I),
+    "anzahl": re.compile(rf"\b{_COUNT}\b|\b({_COUNT}-?fach|doppelt)\w*", re.I),  # 'in dreifacher Ausfertigung'
     # the documents themselves, not the act of handing them in ('einzureichen' is in every intro sentence)
     "unterlagen": re.compile(r"\b(nachweis|bescheinigung|kopie|ausweis|reisepass|formular|vordruck|vollmacht|urkunde|"
                              r"bestätigung|lageplan|bauzeichnung|baubeschreibung|meldeschein|lichtbild|passfoto|"
                              r"kontoauszug|kontoauszüge|bescheid|mietvertrag|vertrag|gehaltsabrechnung|zeugnis|"
                              r"berechnung|plan|pläne)\w*", re.I),
     "stelle": re.compile(r"\b(behörde|amt|ämter|stelle|zuständig|zuständige|bürgerbüro|jugendamt|jobcenter|"
-                         r"meldebehörde|sachgebiet|abteilung|referat|träger)\w*", re.I),
+                        r"meldebehörde|sachgebiet|abteilung|referat|träger|zimmer|telefon|tel\.)\w*|"
+                        r"\b(herr|frau)\s+\w+", re.I),
 }
 
 
@@ -49,6 +55,14 @@ def asked_type(question: str) -> str | None:
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind
+    return None
+
+
+def cue(question: str) -> str | None:
+    """The words that make a question ask for its kind of fact ('was kostet'), for a follow-up to carry on."""
+    for _kind, pattern in _ASKS:
+        if found := pattern.search(question):
+            return found.group(0)
     return None
 
 

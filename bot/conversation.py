@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer_type import cue
 from ingest.analyzer import STOPWORDS, tokenize
 
 _CONTINUES = re.compile(r"^(und|aber|auch|was ist mit|wie ist es mit|und was|gilt das)\b", re.I)
@@ -35,9 +36,14 @@ def key_terms(text: str) -> list[str]:
 
 
 def condense(question: str, history: list[tuple[str, str]]) -> str:
-    """'Und wie lange dauert das?' after 'Wie beantrage ich Wohngeld?' -> adds 'Wohngeld beantrage'."""
+    """'Und wie lange dauert das?' after 'Wie beantrage ich Wohngeld?' -> adds 'Wohngeld beantrage'; 'Und für
+    einen Kampfhund?' after 'Was kostet die Hundesteuer?' also carries 'kostet': it still asks for an amount."""
     if not history or not looks_like_follow_up(question):
         return question
     previous = history[-1][0]
-    carried = [t for t in key_terms(previous) if t.lower() not in question.lower()]
+    asked = cue(previous)  # what kind of fact the chat asks for; a follow-up with a cue of its own asks that
+    cue_words = set(asked.lower().split()) if asked else set()
+    carried = [t for t in key_terms(previous) if t.lower() not in question.lower() and t.lower() not in cue_words]
+    if asked and cue(question) is None:
+        carried.append(asked)
     return f"{question} ({' '.join(carried)})" if carried else question

@@ -12,7 +12,7 @@ cannot steer this backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.answer_type import asked_type, holds
@@ -26,6 +26,9 @@ from ingest.structure import MONTHS
 _LIST_MARK = re.compile(rf"^([-*•]|\(\d+[a-z]?\)|\d{{1,2}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 # a section heading that PDF text runs into the first sentence: "§ 4 Steuersätze (1) Die Steuer …"
 _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.)\s+[^.()]{0,90}?\s+\(\d+[a-z]?\)\s+")
+# a sentence that opens by pointing at the one before ('Dieser beträgt …', 'Hierfür ist …')
+_REFERS_BACK = re.compile(r"^(dies(e[rsmn]?)?|hierfür|hierzu|hierbei|dafür|dazu|dabei|davon|daher|deshalb|"
+                          r"er|sie|es)\b", re.I)
 MAX_SENTENCES = 3
 
 
@@ -35,6 +38,7 @@ class _Candidate:
     position: int
     text: str
     score: float = 0.0
+    refers_back: bool = False  # opens with 'Dieser', 'Hierfür' …: read it with the sentence before
 
 
 class ExtractiveBackend:
@@ -77,46 +81,55 @@ class ExtractiveBackend:
         return self._continue_lists(request, [lead, *support])
 
     def _continue_lists(self, request: AnswerRequest, chosen: list[_Candidate]) -> list[_Candidate]:
-        """A sentence that announces a list ('... folgende Zeiten:') brings its items along."""
+        """A list item brings its announcing sentence and sibling items along (a checklist, a fee table); a
+        sentence that announces a list ('... folgende Zeiten:') brings its items. Every chosen sentence stays."""
         result: list[_Candidate] = []
-        taken = {(c.source, c.position) for c in chosen}
+        taken: set[tuple[int, int]] = set()
         headings = {s.number: s.heading or "" for s in request.sources}
+
+        def add(source: int, position: int, text: str) -> None:
+            if (source, position) not in taken:
+                taken.add((source, position))
+                result.append(_Candidate(source, position, text))
+
         for candidate in chosen:
             sentences = split_sentences(request.passages.get(candidate.source, ""))
+            own = sentences[candidate.position] if 0 <= candidate.position < len(sentences) else ""
+            if not _LIST_MARK.match(own):
+                if candidate.refers_back:
+                    previous = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentences[candidate.position - 1])).strip()
+                    add(candidate.source, candidate.position - 1, previous)
+                add(candidate.source, candidate.position, candidate.text)
+                if candidate.text.endswith(":"):
+                    self._add_items(sentences, candidate.source, candidate.position + 1, add, marked=False)
+                continue
             intro = candidate.position - 1
-            while intro >= 0 and not sentences[intro].rstrip().endswith(":") and intro > candidate.position - 8 \
-                    and len(sentences[intro]) <= 120 and _LIST_MARK.match(sentences[intro]):
+            while intro >= 0 and intro > candidate.position - 8 and _LIST_MARK.match(sentences[intro]) \
+                    and not sentences[intro].rstrip().endswith(":") and _short_item(sentences[intro]):
                 intro -= 1  # walk back over the list to the sentence that announces it
-            if intro >= 0 and sentences[intro].rstrip().endswith(":") and (candidate.source, intro) not in taken:
-                taken.add((candidate.source, intro))
-                result.append(_Candidate(candidate.source, intro, _LIST_MARK.sub("", sentences[intro]).strip()))
-                candidate = result[-1]
-            elif (candidate.source, candidate.position) in {(c.source, c.position) for c in result}:
-                continue
-            elif 0 <= candidate.position < len(sentences) and _LIST_MARK.match(sentences[candidate.position]):
-                # an item of a list under a heading (no announcing sentence): its siblings belong to the answer
-                labels = set(headings.get(candidate.source, "").split(" > "))
-                start = intro + 1
-                while start < candidate.position and sentences[start].strip() in labels:
-                    start += 1  # the heading line ('5. Gebühren') is a label, not an item
-                for position in range(start, min(len(sentences), start + 8)):
-                    item = _LIST_MARK.sub("", sentences[position]).strip()
-                    if not _LIST_MARK.match(sentences[position]) or len(item) > 120 or is_planted(item):
-                        break
-                    if (candidate.source, position) not in {(c.source, c.position) for c in result}:
-                        result.append(_Candidate(candidate.source, position, item))
-                continue
-            else:
-                result.append(candidate)
-            if not candidate.text.endswith(":"):
-                continue
-            for position in range(candidate.position + 1, min(len(sentences), candidate.position + 8)):
-                item = _LIST_MARK.sub("", sentences[position]).strip()
-                if len(item) > 120 or is_planted(item):
-                    break
-                if (candidate.source, position) not in {(c.source, c.position) for c in result}:
-                    result.append(_Candidate(candidate.source, position, item))
+            if intro >= 0 and sentences[intro].rstrip().endswith(":"):
+                add(candidate.source, intro, _LIST_MARK.sub("", sentences[intro]).strip())
+            start = intro + 1
+            labels = set(headings.get(candidate.source, "").split(" > "))
+            while start < candidate.position and sentences[start].strip() in labels:
+                start += 1  # the heading line ('5. Gebühren') is a label, not an item
+            self._add_items(sentences, candidate.source, start, add, until=candidate.position)
+            add(candidate.source, candidate.position, candidate.text)  # even where the block stopped early
+            self._add_items(sentences, candidate.source, candidate.position + 1, add)
         return result  # the lead (with its list) stays first
+
+    @staticmethod
+    def _add_items(sentences: list[str], source: int, start: int, add: Callable[[int, int, str], None],
+                   until: int | None = None, marked: bool = True) -> None:
+        """Consecutive short list items from `start` (at most eight; up to `until`, exclusive, if given); after
+        an announcing colon the items may have lost their bullets (PDF text), so `marked=False` takes any."""
+        stop = min(len(sentences), start + 8) if until is None else min(until, start + 8)
+        for position in range(start, stop):
+            item = _LIST_MARK.sub("", sentences[position]).strip()
+            if (marked and not _LIST_MARK.match(sentences[position])) or not _short_item(sentences[position]) \
+                    or is_planted(item):
+                break
+            add(source, position, item)
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         kind = asked_type(request.search_query)
@@ -128,16 +141,28 @@ class ExtractiveBackend:
             prior = 1.0 if source.number in request.exact else 1.0 / (1.0 + 0.3 * rank)
             if request.exact and source.number not in request.exact:
                 prior *= 0.5
+            before = 0.0  # lexical score of the previous sentence, for one that refers back to it
             for position, sentence in enumerate(split_sentences(text)):
                 clean = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentence)).strip()
                 if len(clean) < 15 or is_planted(clean) or _is_heading(clean, source.heading):
+                    before = 0.0
                     continue
                 terms = set(analyze(clean))
                 lexical = sum(t.weight for t in request.terms.values() if t.variants & terms) / total
+                # 'Dieser beträgt in der Regel 12 Monate.' answers what its predecessor names
+                refers_back = position > 0 and _REFERS_BACK.match(clean) is not None
+                carried = 0.8 * before if refers_back else 0.0
                 typed = 1.0 if kind and holds(kind, clean) else 0.0
-                score = prior * (0.65 * lexical + 0.35 * typed + 0.05 / (1 + position))
-                candidates.append(_Candidate(source.number, position, clean, score))
+                score = prior * (0.65 * max(lexical, carried) + 0.35 * typed + 0.05 / (1 + position))
+                candidates.append(_Candidate(source.number, position, clean, score, refers_back))
+                before = lexical
         return candidates
+
+
+def _short_item(sentence: str) -> bool:
+    """A list item, not a paragraph: a bulleted line may run to 300 characters, a numbered paragraph '(2) …' not."""
+    limit = 300 if re.match(r"^[-*•]\s", sentence) else 120
+    return len(_LIST_MARK.sub("", sentence).strip()) <= limit
 
 
 def _is_heading(sentence: str, heading: str | None) -> bool:

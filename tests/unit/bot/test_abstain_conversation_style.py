@@ -1,6 +1,7 @@
 import pytest
 
 from bot.abstain import NO_ANSWER, Evidence, Thresholds, no_answer_text, should_abstain
+from bot.answer_type import asked_type
 from bot.conversation import condense, looks_like_follow_up
 from bot.retrieval import permission_filter
 from bot.style import simplify_sentence
@@ -36,6 +37,13 @@ def test_follow_up_questions_carry_the_topic_over() -> None:
     assert condense("Was kostet ein Personalausweis?", history) == "Was kostet ein Personalausweis?"
     assert condense("Und wie lange dauert das?", []) == "Und wie lange dauert das?"
     assert not looks_like_follow_up("Welche Unterlagen brauche ich für den Bauantrag beim Bauamt der Stadt?")
+
+
+def test_a_follow_up_keeps_asking_for_the_same_kind_of_fact() -> None:
+    condensed = condense("Und für einen Kampfhund?", [("Was kostet die Hundesteuer?", "…")])
+    assert asked_type(condensed) == "betrag" and "Hundesteuer" in condensed
+    # a follow-up with a cue of its own asks for that
+    assert asked_type(condense("Und wie lange gilt das?", [("Was kostet ein Pass?", "…")])) == "frist"
 
 
 def test_plain_language_splits_long_sentences_and_drops_references() -> None:
