@@ -181,11 +181,26 @@ class Assistant:
         if any(h.exact for h in hits):
             return False  # the question names a section or document number that exists
         if self.abstainer is None:
-            return should_abstain(self.evidence(question, hits), self.thresholds)
-        ids, matrix, scores = self.retriever.learned_scores(pool)
-        row = question_row(scores, matrix, [pool.stored[i].text for i in ids], self.retriever.known_share(question),
-                           question)
-        return bool(self.abstainer.probability(row[None, :])[0] <= self.abstainer.threshold)
+            if should_abstain(self.evidence(question, hits), self.thresholds):
+                return True
+        else:
+            ids, matrix, scores = self.retriever.learned_scores(pool)
+            row = question_row(scores, matrix, [pool.stored[i].text for i in ids],
+                               self.retriever.known_share(question), question)
+            if self.abstainer.probability(row[None, :])[0] <= self.abstainer.threshold:
+                return True
+        return self._judged_insufficient(question, hits)
+
+    def _judged_insufficient(self, question: str, hits: list[Hit]) -> bool:
+        """A configured LLM's NEIN to 'do these passages answer the question?' (the near misses that share
+        every word with the question and lack only the asked detail are where the learned decision fails)."""
+        judge = getattr(self.backend, "sufficient", None)
+        if judge is None or not self.settings.llm_sufficiency:
+            return False
+        try:
+            return judge(question, [self._passage(h) for h in hits[:3]]) is False
+        except Exception:  # an unreachable or failing model must not cost the answer
+            return False
 
     def evidence(self, question: str, hits: list[Hit]) -> Evidence:
         known = self.retriever.known_share(question)

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     openai_model: str | None = None
     openai_api_key: SecretStr | None = Field(None, description="Read from AUSKUNFT_OPENAI_API_KEY; never logged.")
     llm_timeout: float = Field(60.0, gt=0)
+    llm_sufficiency: bool = Field(
+        True, description="With an LLM backend, the model also judges whether the best passages answer the "
+        "question; its NEIN declines an answer the learned decision would have given.",
+    )
     llm_fallback: bool = Field(
         False, description="Answer extractively instead of refusing to start when the configured LLM is unreachable."
     )

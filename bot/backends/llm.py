@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.backends.base import AnswerRequest, BackendResult
-from bot.prompts import condense_prompt, system_prompt, user_prompt
+from bot.prompts import condense_prompt, parse_verdict, sufficiency_prompt, system_prompt, user_prompt
 from ingest.settings import Settings
 
 
@@ -31,6 +31,10 @@ class _LlamaIndexChat:
         for response in self.llm.stream_chat(messages):
             if response.delta:
                 yield response.delta
+
+    def sufficient(self, question: str, passages: list[str]) -> bool | None:
+        """Does the model find the answer in these passages? None when it gives no clear JA or NEIN."""
+        return parse_verdict(str(self.llm.complete(sufficiency_prompt(question, passages))))
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """A follow-up rewritten as a standalone question (llama-index condense step, German prompt)."""

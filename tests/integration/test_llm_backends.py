@@ -86,3 +86,27 @@ def test_unreachable_server_fails_fast(musterstadt_index: Index) -> None:
         "answer_backend": "openai", "openai_base_url": f"http://127.0.0.1:{free_port()}/v1", "openai_model": "x"})
     with pytest.raises(BackendUnavailableError, match="nicht erreichbar"):
         OpenAIBackend(settings).check()
+
+
+def test_openai_server_judges_whether_the_passages_answer(musterstadt_index: Index, openai_server: str) -> None:
+    """The sufficiency question goes to the real server; its reply decides exactly as parsed (the tiny base
+    model's reply is arbitrary, so the test checks the round trip and the decision, not the judgement)."""
+    from bot.prompts import parse_verdict
+
+    settings = musterstadt_index.settings.model_copy(update={
+        "answer_backend": "openai", "openai_base_url": openai_server, "openai_model": "gemma",
+        "llm_max_tokens": 8, "llm_context": 4096})
+    backend = OpenAIBackend(settings)
+    replies: list[str] = []
+    complete = backend.llm.complete
+
+    def spy(prompt: str, **kwargs: object) -> object:
+        response = complete(prompt, **kwargs)
+        if "JA oder NEIN" in prompt:
+            replies.append(str(response))
+        return response
+
+    object.__setattr__(backend.llm, "complete", spy)
+    answer = Assistant(settings, index=musterstadt_index, backend=backend).ask(QUESTION)
+    assert len(replies) == 1  # asked once, after the learned decision would have answered
+    assert answer.abstained is (parse_verdict(replies[0]) is False)

@@ -90,3 +90,39 @@ def test_a_cut_passage_is_continued_by_its_neighbour(fake_index: Index, tmp_path
     passage = assistant._passage(Hit(id=first.id, text=first.text, metadata=first.metadata, score=1.0))
     second = fake_index.catalog.chunks([ids[1]])[ids[1]]
     assert passage.startswith(first.text) and passage.endswith(second.text)
+
+
+class JudgingBackend(ScriptedBackend):
+    """A scripted LLM backend that also judges whether the passages answer the question."""
+
+    def __init__(self, text: str, verdict: bool | None) -> None:
+        super().__init__(text)
+        self.verdict = verdict
+        self.judged: list[tuple[str, list[str]]] = []
+
+    def sufficient(self, question: str, passages: list[str]) -> bool | None:
+        self.judged.append((question, passages))
+        return self.verdict
+
+
+@pytest.mark.parametrize(("verdict", "declined"), [(False, True), (True, False), (None, False)])
+def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_index: Index, verdict: bool | None,
+                                                            declined: bool) -> None:
+    Ingestor(fake_index).run([CORPUS])
+    settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                      "abstain_min_known": 0.0})
+    backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", verdict)
+    answer = Assistant(settings, index=fake_index, backend=backend).ask("Hundesteuer erster Hund Steuersatz")
+    assert answer.abstained is declined
+    assert bool(answer.sources) is not declined
+    question, passages = backend.judged[-1]
+    assert question == "Hundesteuer erster Hund Steuersatz" and 1 <= len(passages) <= 3
+
+
+def test_the_llm_judgement_can_be_switched_off(fake_index: Index) -> None:
+    Ingestor(fake_index).run([CORPUS])
+    settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                      "abstain_min_known": 0.0, "llm_sufficiency": False})
+    backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", False)
+    assert not Assistant(settings, index=fake_index, backend=backend).ask("Hundesteuer erster Hund").abstained
+    assert backend.judged == []
