@@ -44,8 +44,12 @@ class _Candidate:
 class ExtractiveBackend:
     name = "extractive"
 
-    def __init__(self, max_sentences: int = MAX_SENTENCES) -> None:
+    def __init__(self, max_sentences: int = MAX_SENTENCES, sources: int = 4, rank_decay: float = 0.3,
+                 other_source: float = 0.7) -> None:
         self.max_sentences = max_sentences
+        self.sources = sources  # how many of the best passages offer sentences
+        self.rank_decay = rank_decay  # how much a lower-ranked passage's sentence is discounted
+        self.other_source = other_source  # a second source supports only when nearly as good as the lead
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         chosen = self.select(request)
@@ -69,7 +73,8 @@ class ExtractiveBackend:
         for candidate in sorted(candidates, key=lambda c: (-c.score, c.source, c.position)):
             if len(support) == self.max_sentences - 1 or candidate.score < 0.6 * lead.score:
                 break
-            if candidate is lead or (candidate.source != lead.source and candidate.score < 0.7 * lead.score):
+            if candidate is lead or (candidate.source != lead.source
+                                     and candidate.score < self.other_source * lead.score):
                 continue  # another source only when it is nearly as good as the lead
             if any(_overlap(candidate.text, c.text) > 0.6 and _numbers(candidate.text) == _numbers(c.text)
                    for c in (lead, *support)):
@@ -135,10 +140,10 @@ class ExtractiveBackend:
         kind = asked_type(request.search_query)
         total = sum(t.weight for t in request.terms.values()) or 1.0
         candidates = []
-        for rank, source in enumerate(request.sources[:4]):
+        for rank, source in enumerate(request.sources[:self.sources]):
             text = request.passages.get(source.number, "")
             # the passage the question names (§ 17 BMG) or else the best-ranked one is the likelier answer
-            prior = 1.0 if source.number in request.exact else 1.0 / (1.0 + 0.3 * rank)
+            prior = 1.0 if source.number in request.exact else 1.0 / (1.0 + self.rank_decay * rank)
             if request.exact and source.number not in request.exact:
                 prior *= 0.5
             before = 0.0  # lexical score of the previous sentence, for one that refers back to it
