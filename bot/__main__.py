@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 
 from bot.assistant import Assistant, QuestionError, User
 from bot.models import Answer
@@ -28,17 +27,6 @@ def format_answer(answer: Answer) -> str:
     if answer.flagged:
         lines += ["", "Vorsicht, nicht durch die Quelle gedeckt:"] + [f"  - {s}" for s in answer.flagged]
     return "\n".join(lines).rstrip()
-
-
-def ask_in_chat(assistant: Assistant, question: str, previous: Sequence[str] = (), user: User | None = None,
-                style: str = "standard", language: str = "de", collections: Sequence[str] | None = None) -> Answer:
-    """Ask the earlier questions of the chat first, so a follow-up ("Und für einen Kampfhund?") has its history."""
-    history: list[tuple[str, str]] = []
-    for earlier in [*previous, question]:
-        answer = assistant.ask(earlier, user=user, history=list(history), style=style, language=language,
-                               collections=collections)
-        history.append((earlier, answer.text))
-    return answer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     user = User(department=args.department) if args.department else None
     try:
-        answer = ask_in_chat(assistant, " ".join(args.question), args.previous, user=user, style=args.style,
-                             language=args.language, collections=args.collection)
+        answer = assistant.ask_after(args.previous, " ".join(args.question), user=user, style=args.style,
+                                     language=args.language, collections=args.collection)
     except (QuestionError, IndexMismatchError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2

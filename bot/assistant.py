@@ -92,6 +92,17 @@ class Assistant:
         assert answer is not None
         return answer
 
+    def ask_after(self, previous: Sequence[str], question: str, user: User | None = None, style: str = "standard",
+                  language: str = "de", collections: Sequence[str] | None = None) -> Answer:
+        """Ask the earlier questions of a chat first, so a follow-up ("Und für einen Kampfhund?") has its
+        history (the CLI's --previous; the UI keeps the history itself)."""
+        history: list[tuple[str, str]] = []
+        for earlier in [*previous, question]:
+            answer = self.ask(earlier, user=user, history=list(history), style=style, language=language,
+                              collections=collections)
+            history.append((earlier, answer.text))
+        return answer
+
     def ask_stream(self, question: str, user: User | None = None, history: list[tuple[str, str]] | None = None,
                    style: str = "standard", language: str = "de",
                    collections: Sequence[str] | None = None) -> Iterator[str | Answer]:

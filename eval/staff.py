@@ -14,10 +14,13 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.metrics import is_relevant
 from eval.questions import Question, QuestionFileError, load_questions
+
+if TYPE_CHECKING:  # the assistant loads the models; the pure checks here do not need it
+    from bot.assistant import Assistant
 
 METRICS = ("stated", "declined")
 
@@ -76,14 +79,13 @@ def check_questions(questions: Sequence[Question]) -> None:
             raise QuestionFileError(f"{q.source_file} ({q.id}): 'previous' muss eine Liste früherer Fragen sein")
 
 
-def run(assistant: Any, questions: Sequence[Question]) -> list[dict[str, Any]]:
-    from bot.__main__ import ask_in_chat
+def run(assistant: Assistant, questions: Sequence[Question]) -> list[dict[str, Any]]:
     from bot.assistant import User
 
     verdicts = []
     for q in questions:
         user = User(department=q.department) if q.department else None
-        answer = ask_in_chat(assistant, q.question, q.extra.get("previous", []), user=user)
+        answer = assistant.ask_after(q.extra.get("previous", []), q.question, user=user)
         verdicts.append(judge(q, answer.to_dict()))
     return verdicts
 
