@@ -101,8 +101,9 @@ class ExtractiveBackend:
             sentences = split_sentences(request.passages.get(candidate.source, ""))
             own = sentences[candidate.position] if 0 <= candidate.position < len(sentences) else ""
             if not _LIST_MARK.match(own):
-                if candidate.refers_back:
-                    previous = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentences[candidate.position - 1])).strip()
+                previous = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentences[candidate.position - 1])).strip() \
+                    if candidate.refers_back else ""
+                if previous and not is_planted(previous) and not _is_heading(previous, headings.get(candidate.source)):
                     add(candidate.source, candidate.position - 1, previous)
                 add(candidate.source, candidate.position, candidate.text)
                 if candidate.text.endswith(":"):
