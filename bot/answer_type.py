@@ -50,20 +50,23 @@ _HOLDS = {
 }
 
 
+def _first_cue(question: str) -> tuple[str, str] | None:
+    for kind, pattern in _ASKS:
+        if found := pattern.search(question):
+            return kind, found.group(0)
+    return None
+
+
 def asked_type(question: str) -> str | None:
     """'betrag', 'anzahl', 'frist', 'unterlagen', 'stelle' or None (a how/what/why question)."""
-    for kind, pattern in _ASKS:
-        if pattern.search(question):
-            return kind
-    return None
+    first = _first_cue(question)
+    return first[0] if first else None
 
 
 def cue(question: str) -> str | None:
     """The words that make a question ask for its kind of fact ('was kostet'), for a follow-up to carry on."""
-    for _kind, pattern in _ASKS:
-        if found := pattern.search(question):
-            return found.group(0)
-    return None
+    first = _first_cue(question)
+    return first[1] if first else None
 
 
 def holds(kind: str | None, text: str) -> bool:
