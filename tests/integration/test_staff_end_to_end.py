@@ -39,6 +39,7 @@ def test_cli_follow_up_keeps_the_chat_and_cites_the_fee(musterstadt_index: Index
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert not answer["abstained"] and "600" in answer["text"]
+    assert "Hundesteuer" in answer["search_query"]  # the earlier question reached the follow-up
     assert any("hundesteuer" in s["path"] for s in answer["sources"])
 
 
