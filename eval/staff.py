@@ -9,14 +9,13 @@ question the answer must decline (also one the department may not see).
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.metrics import is_relevant
+from eval.metrics import is_relevant, squash
 from eval.questions import Question, QuestionFileError, load_questions
 
 if TYPE_CHECKING:  # the assistant loads the models; the pure checks here do not need it
@@ -26,9 +25,9 @@ METRICS = ("stated", "declined")
 
 
 def normalise(text: str) -> str:
-    """Case, whitespace, soft hyphens and the euro sign folded, so '600 €' states '600 Euro'."""
-    text = text.replace("\u00ad", "").replace("\u00a0", " ").replace("€", " euro ")
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    """The evidence check's folding (case, whitespace, soft hyphens) plus the euro sign: '600 €' states
+    '600 Euro'."""
+    return squash(text.replace("€", " euro "))
 
 
 def states(text: str, fact: str) -> bool:
@@ -49,8 +48,7 @@ def judge(question: Question, answer: Mapping[str, Any]) -> dict[str, Any]:
     if not question.answerable:
         verdict["declined"] = verdict["abstained"]
         return verdict
-    text = str(answer.get("text", ""))
-    missing = [f for f in facts if not states(text, f)]
+    missing = [f for f in facts if not states(verdict["text"], f)]
     cited = any(is_relevant(source_meta(s), g) for s in answer.get("sources") or [] for g in question.gold)
     verdict.update(missing=missing, cited=cited, stated=not verdict["abstained"] and not missing and cited)
     return verdict
