@@ -12,17 +12,18 @@ import time
 from pathlib import Path
 
 from ingest.chunking import chunk_document
+from ingest.discovery import discover
 from ingest.embed import FakeEmbedder, make_embedder
 from ingest.index import open_index
 from ingest.loaders import load_document
-from ingest.pipeline import Ingestor, discover
+from ingest.pipeline import Ingestor
 from ingest.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def bench_parse(folder: Path) -> list[str]:
-    _, files, _ = discover(folder)
+    _, files, _, _ = discover(folder)
     started = time.perf_counter()
     texts: list[str] = []
     for path in files:

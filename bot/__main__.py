@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from bot.assistant import Assistant, QuestionError, User
+from bot.assistant import OPERATOR, Assistant, QuestionError, User
 from bot.models import Answer
 from ingest.collections import CollectionsError
 from ingest.index import IndexMismatchError
@@ -32,7 +32,8 @@ def format_answer(answer: Answer) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Eine Frage an Auskunft stellen.")
     parser.add_argument("question", nargs="+", help="die Frage")
-    parser.add_argument("--department", help="als Beschäftigte(r) dieser Abteilung fragen (Standard: alle Rechte)")
+    parser.add_argument("--department", help="als Beschäftigte(r) dieser Abteilung fragen (ohne: als Betreiber "
+                        "mit Leserecht auf alles, wie jede(r) mit Zugriff auf das Datenverzeichnis)")
     parser.add_argument("--collection", action="append", help="nur in dieser Sammlung suchen (mehrfach möglich)")
     parser.add_argument("--previous", action="append", default=[], metavar="FRAGE",
                         help="frühere Frage im selben Gespräch (mehrfach, in Reihenfolge): für Anschlussfragen")
@@ -54,7 +55,15 @@ def main(argv: list[str] | None = None) -> int:
               "(oder `make run`) ausführen.", file=sys.stderr)
         assistant.close()
         return 2
-    user = User(department=args.department) if args.department else None
+    try:
+        user = OPERATOR if args.department is None else User(
+            department=assistant.index.collections.check_department(args.department))
+        if args.collection:
+            args.collection = [assistant.index.collections.check_collection(c) for c in args.collection]
+    except CollectionsError as exc:
+        print(f"Fehler / error: --department/--collection: {exc}", file=sys.stderr)
+        assistant.close()
+        return 2
     try:
         answer = assistant.ask_after(args.previous, " ".join(args.question), user=user, style=args.style,
                                      language=args.language, collections=args.collection)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,8 @@ from bot.retrieval import CandidatePool, HybridRetriever, QueryTerms
 from ingest.index import Index, open_index
 from ingest.settings import Settings
 
+log = logging.getLogger(__name__)
+
 _ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
 
 
@@ -37,11 +40,20 @@ class QuestionError(ValueError):
 
 @dataclass(frozen=True)
 class User:
-    """Who asks. `department` decides which collections retrieval may touch."""
+    """Who asks. `department` decides which collections retrieval may touch; an unknown or empty one none.
+
+    Managing documents (`is_admin`) is not reading them: only `read_all` reads every collection, the
+    undeclared ones included.
+    """
 
     name: str | None = None
     department: str | None = None
     is_admin: bool = False
+    read_all: bool = False
+
+
+# The local operator (CLI, Python API, benchmark): whoever runs these can read data_dir anyway.
+OPERATOR = User(name="operator", read_all=True)
 
 
 def make_retriever(settings: Settings, index: Index) -> HybridRetriever:
@@ -72,14 +84,21 @@ class Assistant:
                                      confident_dense=settings.abstain_confident_dense)
 
     # -- permissions ------------------------------------------------------------------------------
-    def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str] | None:
-        """Collections the user may search, narrowed to `requested`; None = unrestricted (admin, demo)."""
-        if user is None or user.is_admin:
-            allowed = None
+    def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str]:
+        """Collections the user may search, narrowed to `requested`; `None` is the local `OPERATOR`.
+
+        Always a list, so every query carries the filter: a chunk without a collection matches nobody.
+        """
+        user = user or OPERATOR
+        config = self.index.collections
+        if user.read_all:
+            allowed = sorted(n for n in set(config.collections) | set(self.index.catalog.collections()) if n)
         else:
-            allowed = self.index.collections.visible_to(user.department, self.index.catalog.collections())
+            if not config.knows(user.department):
+                log.warning("Abteilung unbekannt oder leer: keine Sammlung freigegeben (fail closed)")
+            allowed = config.visible_to(user.department)
         if requested is not None:
-            allowed = [c for c in requested if allowed is None or c in allowed]
+            allowed = [c for c in requested if c in allowed]
         return allowed
 
     # -- asking -----------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def _allowed(index: Index, department: str | None) -> list[str] | None:
     """The collections a department may search (None = unrestricted), as the assistant decides it."""
     if department is None:
         return None
-    return index.collections.visible_to(department, index.catalog.collections())
+    return index.collections.visible_to(department)
 
 
 def _meta(hit: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest.collections import CollectionsError
-from ingest.index import IndexMismatchError, open_index
+from ingest.collections import ALL_DEPARTMENTS, CollectionsError
+from ingest.index import Index, IndexMismatchError, open_index
 from ingest.pipeline import LABELS, IngestBusyError, Ingestor, IngestReport
 from ingest.settings import SettingsError, load_settings
 
@@ -34,8 +34,33 @@ def format_report(report: IngestReport) -> str:
     if problems:
         lines += ["", "Nicht aufgenommen / not ingested:"]
         lines += [f"  {LABELS[r.status]:<12} {r.source}: {r.error}" for r in problems]
+    if report.notices:
+        lines += ["", "Achtung / warning:"] + [f"  {notice}" for notice in report.notices]
     if report.dry_run:
         lines += ["", "Probelauf (--dry-run): nichts wurde geändert / nothing was changed."]
+    return "\n".join(lines)
+
+
+def format_status(index: Index) -> str:
+    """The index per collection and who may read it; undeclared collections are called out."""
+    config, stats = index.collections, index.catalog.stats()
+    per_collection: dict[str, dict[str, int]] = stats["collections"]  # type: ignore[assignment]
+    lines = [f"{stats['documents']} Dokumente, {stats['chunks']} Chunks, {stats['failed_files']} fehlerhafte "
+             f"Dateien · letzter Ingest: {stats['last_ingest'] or 'noch keiner'}", ""]
+    for name in sorted(set(config.collections) | set(per_collection)):
+        counts = per_collection.get(name, {"documents": 0, "chunks": 0})
+        declared = config.collections.get(name)
+        if declared is None:
+            readers = "NICHT EINGETRAGEN: niemand außer read_all (in collections.toml eintragen)"
+        elif ALL_DEPARTMENTS in declared.departments:
+            readers = "alle Abteilungen"
+        else:
+            readers = ", ".join(declared.departments)
+        size = f"{counts['documents']:>5} Dok. {counts['chunks']:>7} Chunks"
+        lines.append(f"  {name:<20} {size}  sichtbar für: {readers}")
+    for record in index.catalog.files().values():
+        if record.status != "ok":
+            lines.append(f"  fehlerhaft: {record.doc_id}: {record.error}")
     return "\n".join(lines)
 
 
@@ -48,7 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--collection", help="alle Dateien dieser Sammlung zuordnen / put all files in this collection")
     parser.add_argument("--rebuild", action="store_true", help="Index leeren und neu aufbauen (Vektor-Cache bleibt)")
     parser.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
-    parser.add_argument("--strict", action="store_true", help="Exit-Code 1, wenn eine Datei fehlschlägt")
+    parser.add_argument("--strict", action="store_true",
+                        help="Exit-Code 1, wenn eine Datei fehlschlägt oder übersprungen wird")
+    parser.add_argument("--status", action="store_true",
+                        help="nur zeigen, was im Index ist: Sammlungen, wer sie sieht, fehlerhafte Dateien")
     parser.add_argument("--config", type=Path, help="auskunft.toml")
     parser.add_argument("--quiet", action="store_true", help="keine Fortschrittsanzeige")
     return parser
@@ -62,18 +90,25 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, CollectionsError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
+    if args.status:
+        try:
+            print(format_status(index))
+        finally:
+            index.close()
+        return 0
     try:
         targets = args.paths or [settings.corpus_dir]
         report = Ingestor(index, show_progress=not args.quiet).run(
             targets, collection=args.collection, rebuild=args.rebuild, dry_run=args.dry_run
         )
-    except (FileNotFoundError, IndexMismatchError, IngestBusyError) as exc:
+    except (FileNotFoundError, IndexMismatchError, IngestBusyError, CollectionsError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
     finally:
         index.close()
     print(format_report(report))
-    return 1 if args.strict and report.failed else 0
+    skipped = report.counts()["skipped"]
+    return 1 if args.strict and (report.failed or skipped) else 0
 
 
 if __name__ == "__main__":

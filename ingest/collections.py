@@ -1,9 +1,17 @@
-"""Collections and who may see them, from `collections.toml` (read once, validated with clear errors)."""
+"""Collections and who may see them, from `collections.toml` (read once, validated with clear errors).
+
+Fail closed: a department that the file does not name, an empty one, and a collection the file does not
+declare grant nothing. Only a deliberate read-all right (operator, `read_all` account) reads undeclared
+collections.
+"""
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,8 +19,24 @@ ALL_DEPARTMENTS = "*"
 DEFAULT_COLLECTION = "allgemein"
 
 
+# Collection and department ids: they end up in paths, Chroma filters and URLs, so a fixed, plain set.
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
 class CollectionsError(ValueError):
     pass
+
+
+def check_name(kind: str, value: str, known: Iterable[str] = ()) -> str:
+    """`value` as a valid collection/department id, or a `CollectionsError` naming it and the known ones."""
+    if NAME_PATTERN.fullmatch(value or ""):
+        return value
+    names = sorted(known)
+    hint = f"; bekannt: {', '.join(names)}" if names else ""
+    raise CollectionsError(
+        f"Ungültiger Name für {kind}: {value!r}. Erlaubt sind Kleinbuchstaben, Ziffern, '-' und '_' "
+        f"(höchstens 64 Zeichen, z. B. \"personalamt\"){hint}"
+    )
 
 
 @dataclass(frozen=True)
@@ -30,7 +54,6 @@ class CollectionsConfig:
     collections: dict[str, Collection] = field(default_factory=dict)
     departments: dict[str, str] = field(default_factory=dict)  # id -> display name
     default: str = DEFAULT_COLLECTION
-    undeclared_visible: bool = True  # collections missing from the file (e.g. `--collection gesetze`)
 
     def collection_for(self, source: str) -> str:
         """The collection of a corpus-relative path: first matching `paths` pattern, else its top folder."""
@@ -43,23 +66,55 @@ class CollectionsConfig:
         top = source.split("/", 1)[0] if "/" in source else ""
         return top if top in self.collections else self.default
 
+    def knows(self, department: str | None) -> bool:
+        return bool(department) and department in self.departments
+
     def can_see(self, department: str | None, collection: str) -> bool:
-        """May a member of `department` search `collection`? `None` means an admin (everything)."""
-        if department is None:
-            return True
+        """May a member of `department` search `collection`? Unknown, empty or undeclared: no."""
         declared = self.collections.get(collection)
-        if declared is None:
-            return self.undeclared_visible
+        if declared is None or not self.knows(department):
+            return False
         return ALL_DEPARTMENTS in declared.departments or department in declared.departments
 
-    def visible_to(self, department: str | None, existing: list[str] | None = None) -> list[str]:
-        """The collections (declared, plus `existing` ones from the index) that `department` may search."""
-        names = set(self.collections) | set(existing or ())
-        return sorted(n for n in names if self.can_see(department, n))
+    def visible_to(self, department: str | None) -> list[str]:
+        """The declared collections that `department` may search (none for an unknown department)."""
+        return sorted(n for n in self.collections if self.can_see(department, n))
+
+    def undeclared(self, existing: Iterable[str]) -> list[str]:
+        """Collections in the index that this file does not declare: visible to nobody but read-all."""
+        return sorted(set(existing) - set(self.collections))
 
     def access_label(self, collection: str) -> str:
+        """Who may read a collection, as stored with each chunk (informational: rights are read per search)."""
         c = self.collections.get(collection)
-        return ",".join(c.departments) if c else ALL_DEPARTMENTS
+        return ",".join(c.departments) if c else ""
+
+    def check_department(self, department: str | None) -> str:
+        """`department` if the file names it, else a `CollectionsError` listing the known ones."""
+        check_name("eine Abteilung", department or "", self.departments)
+        if department not in self.departments:
+            raise CollectionsError(
+                f"Unbekannte Abteilung {department!r}{_did_you_mean(department, self.departments)}; "
+                f"bekannt: {', '.join(sorted(self.departments)) or '(keine: [departments] in collections.toml)'}"
+            )
+        return department  # type: ignore[return-value]
+
+    def check_collection(self, collection: str) -> str:
+        """A valid collection id; undeclared ones pass (they stay invisible until declared)."""
+        return check_name("eine Sammlung", collection, self.collections)
+
+    def undeclared_notice(self, collection: str) -> str | None:
+        """The warning for ingesting into a collection this file does not declare (a typo, or not yet added)."""
+        if collection in self.collections:
+            return None
+        hint = _did_you_mean(collection, self.collections)
+        return (f"Sammlung „{collection}“ steht nicht in collections.toml{hint}: ihre Dokumente sieht niemand "
+                "außer Konten mit read_all, bis sie dort mit ihren Abteilungen eingetragen ist.")
+
+
+def _did_you_mean(value: str | None, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value or "", list(known), n=1, cutoff=0.75)
+    return f" (gemeint: „{close[0]}“?)" if close else ""
 
 
 def load_collections(path: Path) -> CollectionsConfig:
@@ -72,15 +127,18 @@ def load_collections(path: Path) -> CollectionsConfig:
     departments = data.get("departments", {})
     if not isinstance(departments, dict):
         raise CollectionsError(f"{path}: [departments] muss eine Tabelle id = \"Name\" sein")
+    for department in departments:
+        _in_file(path, "[departments]", lambda d=department: check_name("eine Abteilung", d))
     collections: dict[str, Collection] = {}
     for name, spec in data.get("collections", {}).items():
         where = f"{path}: [collections.{name}]"
+        _in_file(path, "[collections]", lambda n=name: check_name("eine Sammlung", n))
         if not isinstance(spec, dict):
             raise CollectionsError(f"{where} muss eine Tabelle sein / must be a table")
         deps = spec.get("departments", [ALL_DEPARTMENTS])
         if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
             raise CollectionsError(f"{where}.departments muss eine Liste von Namen sein, z. B. [\"personalamt\"]")
-        unknown = [d for d in deps if d != ALL_DEPARTMENTS and departments and d not in departments]
+        unknown = [d for d in deps if d != ALL_DEPARTMENTS and d not in departments]
         if unknown:
             raise CollectionsError(
                 f"{where}.departments: unbekannte Abteilung(en) {unknown}; in [departments] eintragen"
@@ -97,8 +155,17 @@ def load_collections(path: Path) -> CollectionsConfig:
             description=spec.get("description"),
         )
     default = str(data.get("default_collection", DEFAULT_COLLECTION))
-    undeclared = data.get("undeclared_visible", True)
-    if not isinstance(undeclared, bool):
-        raise CollectionsError(f"{path}: undeclared_visible muss true oder false sein")
-    return CollectionsConfig(collections=collections, departments=dict(departments), default=default,
-                             undeclared_visible=undeclared)
+    _in_file(path, "default_collection", lambda: check_name("eine Sammlung", default))
+    if data.get("undeclared_visible", False) is not False:
+        raise CollectionsError(
+            f"{path}: undeclared_visible = true gibt es nicht mehr (nicht eingetragene Sammlungen sieht niemand). "
+            "Die Zeile löschen und die Sammlung unter [collections.NAME] mit departments = [\"*\"] eintragen."
+        )
+    return CollectionsConfig(collections=collections, departments=dict(departments), default=default)
+
+
+def _in_file(path: Path, where: str, check: Callable[[], object]) -> None:
+    try:
+        check()
+    except CollectionsError as exc:
+        raise CollectionsError(f"{path}: {where}: {exc}") from None

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from ingest.catalog import now_iso
 from ingest.chunking import chunk_document
+from ingest.discovery import discover
 from ingest.index import Index
 from ingest.loaders import LoadError, load_document, supported_suffixes
 
@@ -35,7 +36,6 @@ LABELS = {
     "failed": "fehlerhaft",
     "skipped": "übersprungen",
 }
-IGNORED_NAMES = {"collections.toml", ".DS_Store", "Thumbs.db"}
 
 
 @dataclass
@@ -53,6 +53,7 @@ class IngestReport:
     seconds: float = 0.0
     embeddings_computed: int = 0
     dry_run: bool = False
+    notices: list[str] = field(default_factory=list)  # e.g. documents put into an undeclared collection
 
     def counts(self) -> dict[str, int]:
         counted = Counter(r.status for r in self.results)
@@ -95,22 +96,6 @@ def _exclusive(data_dir: Path) -> Iterator[None]:
         yield
 
 
-def discover(target: Path) -> tuple[Path, list[Path], bool]:
-    """(root, files, is_whole_folder); hidden files and folders are never ingested."""
-    target = target.resolve()
-    if target.is_file():
-        return target.parent, [target], False
-    if not target.is_dir():
-        raise FileNotFoundError(f"Pfad nicht gefunden / path not found: {target}")
-    files = sorted(
-        p for p in target.rglob("*")
-        if p.is_file()
-        and not any(part.startswith((".", "~$", "_")) for part in p.relative_to(target).parts)
-        and p.name not in IGNORED_NAMES
-    )
-    return target, files, True
-
-
 class Ingestor:
     def __init__(self, index: Index, show_progress: bool = False) -> None:
         self.index = index
@@ -133,6 +118,8 @@ class Ingestor:
     ) -> IngestReport:
         """Bring the index in line with `targets`; `on_file(done, total, result)` reports each file processed."""
         started = time.monotonic()
+        if collection is not None:  # a bad name must fail before anything is touched
+            self.index.collections.check_collection(collection)
         report = IngestReport(dry_run=dry_run)
         computed_before = self.index.embedder.computed
         with _exclusive(self.settings.data_dir):
@@ -149,6 +136,9 @@ class Ingestor:
                 if not dry_run:
                     self._delete(doc_id)
             work = [p for p in planned if p.status != "unchanged"]
+            for name in sorted({p.collection for p in planned}):
+                if notice := self.index.collections.undeclared_notice(name):
+                    report.notices.append(notice)
             for item in planned:
                 if item.status == "unchanged":
                     record = self.index.catalog.file(f"{item.collection}/{item.source}")
@@ -176,7 +166,8 @@ class Ingestor:
         planned: list[_Planned] = []
         deleted: list[tuple[str, str]] = []
         for target in targets:
-            root, files, whole = discover(target)
+            root, files, left_out, whole = discover(target)
+            report.results.extend(FileResult(item.source, "skipped", error=item.reason) for item in left_out)
             known = {} if ignore_catalog else catalog.files(str(root))
             seen: set[str] = set()
             for path in files:
@@ -187,7 +178,7 @@ class Ingestor:
                         error=f"Dateityp {path.suffix or '(ohne Endung)'} wird nicht unterstützt / unsupported type",
                     ))
                     continue
-                collection = override or self.index.collections.collection_for(source)
+                collection = override or self.index.collections.collection_for(self._mapped(path, source))
                 doc_id = f"{collection}/{source}"
                 seen.add(doc_id)
                 fingerprint = self.fingerprint(path, collection)
@@ -202,6 +193,12 @@ class Ingestor:
             if whole:
                 deleted.extend((d, r.source) for d, r in known.items() if d not in seen)
         return planned, deleted
+
+    def _mapped(self, path: Path, source: str) -> str:
+        """The path the collection rules read: relative to corpus_dir when the file lies there, so that
+        ingesting `corpus/personal` alone still files its documents under `personal/` (not the open default)."""
+        corpus = self.settings.corpus_dir.resolve()
+        return path.relative_to(corpus).as_posix() if path.is_relative_to(corpus) else source
 
     def _ingest_file(self, item: _Planned) -> FileResult:
         catalog, store, embedder = self.index.catalog, self.index.store, self.index.embedder

@@ -68,7 +68,7 @@ def extract(args: argparse.Namespace) -> list[Example]:
         Ingestor(index).run([corpus_view(qset, args.work)], collection=None if declared.is_file() else qset.corpus.name)
         retriever = HybridRetriever(index, fusion="learned", lexicon=lexicon)
         for question in load_set(qset):
-            allowed = (index.collections.visible_to(question.department, index.catalog.collections())
+            allowed = (index.collections.visible_to(question.department)
                        if question.department else None)
             examples.append(example(qset, question, retriever, allowed))
         index.close()

@@ -36,7 +36,7 @@ def upload(services: Services, account: Account | None, files: list[Upload], col
     if not collection:
         return "Bitte eine Sammlung auswählen, in die die Dateien kommen."
     settings = services.settings
-    known = services.visible_collections(account)  # type: ignore[arg-type]
+    known = services.manageable_collections()
     stored, refused = [], []
     catalog = services.assistant.index.catalog
     uploads_root = str(settings.uploads_dir.resolve())

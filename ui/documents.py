@@ -30,12 +30,12 @@ class OpenDocument:
 
 
 def resolve_document(catalog: Catalog, collections: CollectionsConfig, doc_id: str, department: str | None,
-                     admin: bool) -> OpenDocument:
+                     read_all: bool) -> OpenDocument:
     """The file behind `doc_id` ('<collection>/<source>') if this user may see that collection."""
     record = catalog.file(doc_id)
     if record is None or record.status != "ok":
         raise DocumentNotFound(doc_id)
-    if not admin and not collections.can_see(department, record.collection):
+    if not read_all and not collections.can_see(department, record.collection):
         raise DocumentNotFound(doc_id)
     root = Path(record.root).resolve()
     path = (root / record.source).resolve()

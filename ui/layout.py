@@ -162,7 +162,8 @@ def build_ui(services: Services) -> gr.Blocks:
                 who += " · Administration"
             choices = services.collection_choices(account)
             return (who, "\n\n".join(f"⚠ {n}" for n in services.notices), gr.update(choices=choices, value=[]),
-                    gr.update(visible=account.admin), gr.update(choices=choices, value=None))
+                    gr.update(visible=account.admin),
+                    gr.update(choices=services.upload_choices() if account.admin else [], value=None))
 
         page.load(on_load, outputs=[whoami, notice, collections, admin_tab, target])
 

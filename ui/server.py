@@ -50,7 +50,7 @@ def create_app(services: Services) -> FastAPI:
                                 status_code=401, headers=SECURITY_HEADERS)
         index = services.assistant.index
         try:
-            opened = resolve_document(index.catalog, index.collections, doc_id, account.department, account.admin)
+            opened = resolve_document(index.catalog, index.collections, doc_id, account.department, account.read_all)
             if opened.path.suffix.lower() == ".pdf":
                 return FileResponse(opened.path, media_type="application/pdf", headers=SECURITY_HEADERS,
                                     content_disposition_type="inline", filename=opened.path.name)

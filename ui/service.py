@@ -13,7 +13,8 @@ from bot.assistant import Assistant, User
 from ingest.settings import Settings
 from ui.users import Account, UserDirectory
 
-DEMO_ACCOUNT = Account(name="demo", department=None, admin=True, display_name="Demo-Benutzer")
+# Single-user demo without a users file: the person at the machine may manage and read everything.
+DEMO_ACCOUNT = Account(name="demo", department=None, admin=True, display_name="Demo-Benutzer", read_all=True)
 
 # (label in the UI, value the answer engine takes)
 STYLE_CHOICES: tuple[tuple[str, str], ...] = (("Standard", "standard"), ("Einfache Sprache", "einfach"))
@@ -63,7 +64,8 @@ class Services:
 
     @staticmethod
     def user_of(account: Account) -> User:
-        return User(name=account.name, department=account.department, is_admin=account.admin)
+        return User(name=account.name, department=account.department, is_admin=account.admin,
+                    read_all=account.read_all)
 
     def collection_titles(self) -> dict[str, str]:
         declared = self.assistant.index.collections.collections
@@ -71,21 +73,27 @@ class Services:
 
     def visible_collections(self, account: Account) -> list[str]:
         """Collections this account may search: the answer engine's permission rule, nothing else."""
-        allowed = self.assistant.allowed_collections(self.user_of(account))
-        if allowed is None:  # admin: everything declared or indexed
-            existing = self.assistant.index.catalog.collections()
-            allowed = sorted(set(self.assistant.index.collections.collections) | set(existing))
-        return allowed
+        return self.assistant.allowed_collections(self.user_of(account))
+
+    def manageable_collections(self) -> list[str]:
+        """Collections an admin may upload into: the declared ones (an undeclared one would be invisible)."""
+        return sorted(self.assistant.index.collections.collections)
 
     def collection_choices(self, account: Account) -> list[tuple[str, str]]:
         titles = self.collection_titles()
         return [(titles.get(name, name), name) for name in self.visible_collections(account)]
 
+    def upload_choices(self) -> list[tuple[str, str]]:
+        titles = self.collection_titles()
+        return [(titles.get(name, name), name) for name in self.manageable_collections()]
+
     def department_label(self, account: Account) -> str:
         departments = self.assistant.index.collections.departments
+        if account.read_all:
+            return "alle Sammlungen"
         if account.department:
             return departments.get(account.department, account.department)
-        return "alle Abteilungen"
+        return "keine Abteilung: keine Sammlung freigegeben"
 
     def require_admin(self, account: Account | None) -> Account:
         if account is None or not account.admin:

@@ -36,6 +36,7 @@ class Account:
     department: str | None
     admin: bool = False
     display_name: str | None = None
+    read_all: bool = False  # reads every collection; deliberately separate from managing documents (admin)
 
     @property
     def label(self) -> str:
@@ -81,7 +82,8 @@ class UserDirectory:
 
 
 def load_users(path: Path, departments: dict[str, str] | None = None) -> UserDirectory | None:
-    """Read the users file; None when it does not exist (demo mode). Unknown departments are errors."""
+    """Read the users file; None when it does not exist (demo mode). With `departments` (the app always
+    passes them), a department outside them is an error, also when there are none."""
     if not path.is_file():
         return None
     try:
@@ -102,10 +104,14 @@ def load_users(path: Path, departments: dict[str, str] | None = None) -> UserDir
             raise UsersError(f"{where}.admin muss true oder false sein")
         if department is None and not admin:
             raise UsersError(f"{where}.department fehlt; z. B. department = \"buergerbuero\"")
-        if department is not None and departments and department not in departments:
+        if department is not None and departments is not None and department not in departments:
             raise UsersError(
-                f"{where}.department: unbekannte Abteilung {department!r}; bekannt: {', '.join(sorted(departments))}"
+                f"{where}.department: unbekannte Abteilung {department!r}; bekannt: "
+                f"{', '.join(sorted(departments)) or '(keine: [departments] in collections.toml eintragen)'}"
             )
+        read_all = spec.get("read_all", False)
+        if not isinstance(read_all, bool):
+            raise UsersError(f"{where}.read_all muss true oder false sein")
         stored = spec.get("password_hash")
         if stored is not None and not (isinstance(stored, str) and stored.startswith("scrypt$")):
             raise UsersError(
@@ -114,7 +120,7 @@ def load_users(path: Path, departments: dict[str, str] | None = None) -> UserDir
             )
         if "password" in spec:
             raise UsersError(f"{where}: Klartext-Feld 'password' ist nicht erlaubt; `auskunft-user add` benutzen")
-        accounts[name] = Account(name, department, admin, spec.get("display_name"))
+        accounts[name] = Account(name, department, admin, spec.get("display_name"), read_all)
         if stored:  # an account without hash can sign in only through the trusted header
             hashes[name] = stored
     return UserDirectory(accounts, hashes)
@@ -129,7 +135,7 @@ def add_user(path: Path, name: str, password: str, department: str | None, admin
         raise UsersError(f"Das Passwort ist zu kurz (mindestens {MIN_PASSWORD} Zeichen).")
     if department is None and not admin:
         raise UsersError("Bitte eine Abteilung angeben (--department), z. B. buergerbuero.")
-    if department is not None and departments and department not in departments:
+    if department is not None and departments is not None and department not in departments:
         raise UsersError(f"Unbekannte Abteilung {department!r}; bekannt: {', '.join(sorted(departments))}")
     existing = load_users(path, departments)  # refuse to touch a broken file
     lines = [f"[users.{json.dumps(name)}]"]

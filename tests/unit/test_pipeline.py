@@ -175,3 +175,40 @@ def test_cli_prints_table_and_strict_fails_on_broken_files(
     monkeypatch.setenv("AUSKUNFT_CHUNK_SIZE", "1")
     assert cli([str(corpus_copy), "--quiet"]) == 2
     assert "AUSKUNFT_CHUNK_SIZE" in capsys.readouterr().err
+
+
+def test_discovery_lists_every_file_it_leaves_out(fake_index: Index, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "eingang"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".git" / "config").write_text("x")
+    text = "# Merkblatt\n\nDer Antrag ist beim Bürgerbüro im Rathaus zu stellen, Zimmer 12.\n"
+    names = {".versteckt.md": "versteckt", "~$entwurf.docx": "Sperrdatei", "Thumbs.db": "Systemdatei",
+             "..\u2215..\u2215x.txt": "U+2215", "a\uff0fb.md": "U+FF0F", "steuer\x1b[31m.md": "U+001B",
+             "datei.xyz": "nicht unterstützt"}
+    for name in [*names, "_übersicht.md", "normal.md"]:
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "link.md").symlink_to(tmp_path / "ausserhalb.md")
+    (tmp_path / "ausserhalb.md").write_text(text)
+    report = Ingestor(fake_index).run([folder])
+    skipped = {r.source: r.error or "" for r in report.results if r.status == "skipped"}
+    assert {r.source for r in report.results if r.status == "added"} == {"_übersicht.md", "normal.md"}
+    assert len(skipped) == len(names) + 2  # + the hidden folder and the symlink out of the folder
+    for name, reason in names.items():
+        shown = next(s for s in skipped if s.startswith(name[:2]) and s.endswith(name[-3:]))
+        assert reason in skipped[shown]
+    assert "\x1b" not in "".join(skipped)  # no escape sequence reaches an admin's terminal
+    assert "1 Dateien" in skipped[".git/"] and "Symlink" in skipped["link.md"]
+    monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
+    assert cli(["--quiet", str(folder)]) == 0
+    assert cli(["--quiet", "--strict", str(folder)]) == 1  # left-out files fail --strict
+
+
+def test_bad_collection_names_are_refused_before_anything_changes(fake_index: Index, corpus_copy: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from ingest.collections import CollectionsError
+
+    with pytest.raises(CollectionsError, match="Ungültiger Name"):
+        Ingestor(fake_index).run([corpus_copy / "bauen"], collection="../../etc")
+    assert fake_index.catalog.chunk_count() == 0

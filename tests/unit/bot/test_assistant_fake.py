@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant, User
+from bot.assistant import OPERATOR, Assistant, User
 from bot.backends.base import AnswerRequest, BackendResult
 from bot.models import Answer, Hit
 from ingest.index import Index
@@ -67,6 +67,36 @@ def test_collection_filter_narrows_but_never_widens(assistant: Assistant) -> Non
     assert assistant.allowed_collections(None, ["personal"]) == ["personal"]
     answer = assistant.ask("Urlaub", user=bauamt, collections=["personal"])
     assert answer.abstained and answer.sources == []
+
+
+@pytest.mark.parametrize("department", [None, "", "PERSONALAMT", "gibtesnicht"])
+def test_unknown_or_empty_department_reads_nothing(assistant: Assistant, department: str | None) -> None:
+    user = User(name="x", department=department)
+    assert assistant.allowed_collections(user) == []
+    assert assistant.allowed_collections(user, ["bauen"]) == []
+    answer = assistant.ask("Urlaub Tage Erholungsurlaub", user=user)
+    assert answer.abstained and answer.sources == [] and answer.hits == []
+
+
+def test_managing_documents_is_not_reading_them(assistant: Assistant) -> None:
+    it_admin = User(name="it", department="hauptamt", is_admin=True)
+    assert "personal" not in assistant.allowed_collections(it_admin)
+    assistant.ask("Urlaub Tage Erholungsurlaub", user=it_admin)
+    assert all(s.collection != "personal" for s in assistant.backend.requests[-1].sources)  # type: ignore[attr-defined]
+    reader = User(name="rev", department="hauptamt", read_all=True)  # the deliberate right
+    assert "personal" in assistant.allowed_collections(reader)
+    assert assistant.allowed_collections(None) == assistant.allowed_collections(OPERATOR)
+
+
+def test_undeclared_collection_is_closed_to_departments(assistant: Assistant, tmp_path: Path) -> None:
+    typo = tmp_path / "typo"
+    typo.mkdir()
+    (typo / "geheim.md").write_text("# Geheim\n\nDie Beurteilungsrunde beginnt im Mai mit Gesprächen.\n")
+    report = Ingestor(assistant.index).run([typo], collection="persnal")
+    assert report.counts()["added"] == 1 and any("„personal“?" in n for n in report.notices)
+    for department in ("bauamt", "personalamt"):
+        assert "persnal" not in assistant.allowed_collections(User(department=department))
+    assert "persnal" in assistant.allowed_collections(OPERATOR)
 
 
 def test_log_of_declined_questions_lives_in_the_data_dir(fake_index: Index, tmp_path: Path) -> None:
