@@ -79,8 +79,8 @@ class PurgeResult:
 class Logbook:
     """No user names in gaps; in feedback only when the admin turned it on (`feedback_with_user`).
 
-    `clock` gives the time stamps and the purge cutoff (tests freeze it); chat handlers and the purge
-    job share one connection, so writes take a lock.
+    `clock` gives the time stamps and the purge cutoff (tests freeze it); chat handlers, the admin console
+    and the purge job share one connection from several threads, so every use takes the lock.
     """
 
     def __init__(self, path: Path, clock: Clock | None = None) -> None:
@@ -117,11 +117,12 @@ class Logbook:
 
     def gap_report(self, limit: int = 100) -> list[tuple[str, int, str]]:
         """(question, times asked, last asked), most frequent first; case and spacing folded."""
-        rows = self._db.execute(
-            "SELECT MIN(question), COUNT(*), MAX(asked_at) FROM gaps GROUP BY lower(trim(question)) "
-            "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC LIMIT ?",
-            (limit,),
-        )
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT MIN(question), COUNT(*), MAX(asked_at) FROM gaps GROUP BY lower(trim(question)) "
+                "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
         return [(q, n, last) for q, n, last in rows]
 
     def record_feedback(self, rating: int, question: str, answer: str, sources: list[str], comment: str = "",
@@ -137,10 +138,11 @@ class Logbook:
             )
 
     def feedback(self, limit: int = 200) -> list[Feedback]:
-        rows = self._db.execute(
-            "SELECT given_at, rating, comment, question, answer, sources, user FROM feedback "
-            "ORDER BY id DESC LIMIT ?", (limit,),
-        )
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT given_at, rating, comment, question, answer, sources, user FROM feedback "
+                "ORDER BY id DESC LIMIT ?", (limit,),
+            ).fetchall()
         return [Feedback(g, r, c, q, a, json.loads(s), u) for g, r, c, q, a, s, u in rows]
 
     def purge(self, older_than: timedelta) -> PurgeResult:
@@ -179,8 +181,9 @@ class Logbook:
 
     def counts(self) -> dict[str, tuple[int, str | None]]:
         """Per table: (entries, oldest time stamp), for the CLI's overview."""
-        gaps = self._db.execute("SELECT COUNT(*), MIN(asked_at) FROM gaps").fetchone()
-        feedback = self._db.execute("SELECT COUNT(*), MIN(given_at) FROM feedback").fetchone()
+        with self._lock:
+            gaps = self._db.execute("SELECT COUNT(*), MIN(asked_at) FROM gaps").fetchone()
+            feedback = self._db.execute("SELECT COUNT(*), MIN(given_at) FROM feedback").fetchone()
         return {"gaps": (gaps[0], gaps[1]), "feedback": (feedback[0], feedback[1])}
 
     def _flush(self) -> None:
