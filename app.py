@@ -2,7 +2,7 @@
 
 At start it brings the index of `corpus_dir` and the uploads up to date (unchanged files cost nothing),
 then checks the index and the configured language model and refuses to start with a clear message
-rather than serve a broken app.
+rather than serve a broken app. Logbook entries older than `retention_days` are deleted at start and daily.
 """
 
 from __future__ import annotations
@@ -37,12 +37,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for notice in services.notices:
         print(f"Hinweis: {notice}", flush=True)
+
+    from bot.retention import RetentionJob
+
+    # Old gaps and feedback go at every start (catching up on days the app was off), then once a day.
+    retention = RetentionJob(services.assistant.logbook, settings.retention_days)
+    purged = retention.run_once()
+    if purged is not None and purged.gaps + purged.feedback:
+        print(f"Logbuch: {purged.gaps} Wissenslücken und {purged.feedback} Rückmeldungen älter als "
+              f"{settings.retention_days} Tage gelöscht.", flush=True)
     if args.check:
         print("Prüfung bestanden.")
         return 0
 
     from ui.server import serve
 
+    retention.start()
     serve(services)
     return 0
 

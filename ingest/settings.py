@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     ingest_on_start: bool = Field(True, description="Bring the index of corpus_dir and uploads up to date at start.")
     max_upload_mb: float = Field(20.0, gt=0, description="Uploads in the admin console larger than this are refused.")
     feedback_with_user: bool = Field(False, description="Store the user name with feedback (off: anonymous).")
+    retention_days: int = Field(
+        90, ge=1, le=3650, description="Gaps and feedback in the logbook older than this many days are deleted "
+        "(at start, then daily; `python -m bot.logbook --purge`)."
+    )
     example_questions: list[str] = Field(
         default_factory=lambda: [
             "Was kostet ein Personalausweis?",

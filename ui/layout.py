@@ -75,7 +75,9 @@ def build_ui(services: Services) -> gr.Blocks:
             return services.account(None) if services.demo else None
         return services.signed_in(request.username, request.headers)
 
-    with gr.Blocks(title="Auskunft – Wissensassistent", analytics_enabled=False) as page:
+    # Gradio keeps uploads and served files (the gap CSV holds questions) in its cache: gone after a day.
+    with gr.Blocks(title="Auskunft – Wissensassistent", analytics_enabled=False,
+                   delete_cache=(3600, 86400)) as page:
         state = gr.State(ChatState())
         with gr.Row():
             gr.Markdown("# Auskunft\nFragen zu den Unterlagen der Verwaltung – jede Antwort mit Quelle.")

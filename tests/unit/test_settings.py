@@ -64,3 +64,12 @@ def test_unknown_key_in_toml_is_rejected(tmp_path: Path) -> None:
 def test_missing_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="nicht gefunden"):
         load_settings(tmp_path / "fehlt.toml")
+
+
+def test_privacy_defaults_keep_90_days_and_no_user(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert (settings.retention_days, settings.feedback_with_user, settings.cache_query_vectors) == (90, False, False)
+    config = tmp_path / "auskunft.toml"
+    config.write_text("retention_days = 0\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"retention_days \(env AUSKUNFT_RETENTION_DAYS"):
+        load_settings(config)
