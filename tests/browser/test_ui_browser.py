@@ -133,6 +133,15 @@ def test_other_department_can_neither_retrieve_nor_open_personnel_documents(
         other.close()
 
 
+def test_an_admin_of_another_department_manages_but_does_not_read_personnel_documents(
+        context: Any, app_server: RunningApp) -> None:
+    page = login(context, app_server, "admin")  # Hauptamt (IT), admin = true, no read_all
+    chat = ask(page, PERSONAL_QUESTION)
+    assert "Urlaub und Arbeitsbefreiung" not in chat + page.locator("#quellen").inner_text()
+    refused = page.goto(app_server.url + PERSONAL_DOC)
+    assert refused is not None and refused.status == 404
+
+
 def test_documents_need_a_login(context: Any, app_server: RunningApp) -> None:
     page = context.new_page()
     response = page.goto(app_server.url + "/dokument/buergerservice/buergerservice/personalausweis.pdf")
