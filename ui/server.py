@@ -96,7 +96,7 @@ def create_app(services: Services) -> FastAPI:
     )
     gradio_app.extend(r.app for r in app.routes if isinstance(r, Mount) and hasattr(r.app, "tokens"))
     for mounted in gradio_app:
-        mounted.tokens = SessionTokens(settings.session_hours * 3600)  # type: ignore[attr-defined]
+        mounted.tokens = app.state.sessions = SessionTokens(settings.session_hours * 3600)  # type: ignore[attr-defined]
         mounted.router.routes = [r for r in mounted.router.routes  # type: ignore[attr-defined]
                                  if getattr(r, "path", None) not in SCHEMA_ROUTES]
         mounted.openapi_url = None  # type: ignore[attr-defined]
