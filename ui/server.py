@@ -100,7 +100,10 @@ def create_app(services: Services) -> FastAPI:
         mounted.router.routes = [r for r in mounted.router.routes  # type: ignore[attr-defined]
                                  if getattr(r, "path", None) not in SCHEMA_ROUTES]
         mounted.openapi_url = None  # type: ignore[attr-defined]
-    app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins)
+    # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityMiddleware(  # type: ignore[method-assign]
+        build_stack(), allowed_origins=settings.allowed_origins)
     return app
 
 
@@ -134,8 +137,10 @@ def _add_login_route(app: FastAPI, services: Services, gradio_app: list[object])
                 audit.warning("Anmeldung abgewiesen (%s): benutzer=%s adresse=%s",
                               "gesperrt" if verdict.locked else "Wartezeit", shown, address)
                 return refused(verdict)
+        # Count the try as failed before the slow hash check: parallel tries must not all pass `check`
+        # while the first ones are still hashing. A right password takes it back.
+        after_address, after_name = by_address.failed(address), by_name.failed(name_key)
         if not await run_in_threadpool(users.authenticate, name, password):  # scrypt: off the event loop
-            after_name, after_address = by_name.failed(name_key), by_address.failed(address)
             audit.warning("Anmeldung fehlgeschlagen: benutzer=%s adresse=%s fehlversuche=%d",
                           shown, address, by_name.failures(name_key))
             for what, verdict in (("Benutzer", after_name), ("Adresse", after_address)):
@@ -145,6 +150,7 @@ def _add_login_route(app: FastAPI, services: Services, gradio_app: list[object])
                     return refused(verdict)
             return JSONResponse({"detail": WRONG_LOGIN}, status_code=400)
         by_name.succeeded(name_key)
+        by_address.forgive(address)
         mounted = gradio_app[0]
         token = secrets.token_urlsafe(32)
         mounted.tokens[token] = name  # type: ignore[attr-defined]

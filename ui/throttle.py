@@ -94,6 +94,15 @@ class LoginThrottle:
     def succeeded(self, key: str) -> None:
         self._records.pop(key, None)
 
+    def forgive(self, key: str) -> None:
+        """Take back the last failure (counted before a password check that then succeeded)."""
+        record = self._record(key, self.clock())
+        if record is None:
+            return
+        record.failures.pop()
+        if len(record.failures) < self.lockout:
+            record.locked_until = 0.0
+
     def failures(self, key: str) -> int:
         record = self._record(key, self.clock())
         return len(record.failures) if record else 0

@@ -74,6 +74,14 @@ def test_throttle_waits_double_then_locks_and_forgets() -> None:
     assert throttle.failures("anna") == 0
 
 
+def test_forgive_takes_back_a_counted_try() -> None:
+    throttle = LoginThrottle(free=1, lockout=2, window=900, lockout_seconds=60, clock=Clock())
+    throttle.failed("büro")
+    assert throttle.failed("büro").locked  # counted before the password check ...
+    throttle.forgive("büro")  # ... which then succeeded
+    assert throttle.failures("büro") == 1 and not throttle.check("büro").locked
+
+
 def test_success_clears_a_name() -> None:
     throttle = LoginThrottle(free=1, lockout=5, window=900, lockout_seconds=60, clock=Clock())
     throttle.failed("anna")
@@ -153,6 +161,37 @@ def test_login_is_throttled_locked_and_audited(fake_index: Index, tmp_path: Path
     assert any("Anmeldung gesperrt" in line for line in lines) and any("abgewiesen" in line for line in lines)
     assert any("benutzer=unbekannt#" in line for line in lines)
     assert not any("falsch-1234567" in line or PASSWORD in line or "Mein-Passwort" in line for line in lines)
+
+
+def test_parallel_wrong_passwords_cannot_outrun_the_throttle(fake_index: Index, tmp_path: Path) -> None:
+    import asyncio
+
+    import httpx
+
+    app = create_app(services_for(fake_index, tmp_path, login_free_failures=2, login_lockout_failures=50))
+
+    async def burst() -> list[str]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answers = await asyncio.gather(*(client.post("/login", data={"username": "anna", "password": f"x{i}"})
+                                             for i in range(8)))
+        return [a.json()["detail"] for a in answers]
+
+    details = asyncio.run(burst())
+    assert details.count(WRONG_LOGIN) == 2 and sum("Sekunden" in d for d in details) == 6
+
+
+def test_server_errors_carry_the_headers_too(fake_index: Index, tmp_path: Path) -> None:
+    from starlette.routing import Route
+
+    app = create_app(services_for(fake_index, tmp_path))
+
+    def broken(request: object) -> None:
+        raise RuntimeError("kaputt")
+
+    app.router.routes.insert(0, Route("/kaputt", broken))
+    response = TestClient(app, raise_server_exceptions=False).get("/kaputt")
+    assert response.status_code == 500 and response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_sessions_expire_for_ui_and_document_route(fake_index: Index, tmp_path: Path) -> None:
