@@ -117,7 +117,8 @@ class Settings(BaseSettings):
     login_lockout_minutes: float = Field(15.0, gt=0, description="How long a locked login stays locked.")
     allowed_origins: list[str] = Field(
         default_factory=list, description="Browser origins (https://host[:port]) allowed to send forms besides "
-        "the app's own Host header; needed behind a reverse proxy that rewrites Host."
+        "the app's own Host header; needed behind a reverse proxy that rewrites Host. "
+        "Env as JSON: AUSKUNFT_ALLOWED_ORIGINS='[\"https://auskunft.stadt.de\"]'."
     )
     queue_concurrency: int = Field(
         1, ge=1, le=64, description="Answers computed at the same time; the model and the index connections "
@@ -150,6 +151,15 @@ class Settings(BaseSettings):
             )
         if kind == "sentence-transformers" and not value.split(":", 1)[1:]:
             raise ValueError("'sentence-transformers' needs a model: 'sentence-transformers:<name or path>'")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in {"http", "https"} or not rest or "/" in rest.rstrip("/"):
+                raise ValueError(f"{origin!r} is no origin; write scheme and host, e.g. 'https://auskunft.stadt.de'")
         return value
 
     @model_validator(mode="after")

@@ -253,3 +253,6 @@ def test_lockout_below_free_failures_is_a_settings_error(tmp_path: Path) -> None
 
     with pytest.raises(SettingsError, match="login_lockout_failures"):
         load_settings(data_dir=tmp_path, login_free_failures=5, login_lockout_failures=3)
+    with pytest.raises(SettingsError, match=r"allowed_origins(.|\n)*scheme and host"):
+        load_settings(data_dir=tmp_path, allowed_origins=["auskunft.stadt.de"])
+    assert load_settings(data_dir=tmp_path, allowed_origins=["https://auskunft.stadt.de"]).allowed_origins
