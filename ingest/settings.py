@@ -102,6 +102,32 @@ class Settings(BaseSettings):
         None, description="Take the user name from this header set by the city's reverse proxy/SSO "
         "(e.g. X-Remote-User); only behind a proxy that strips it from client requests."
     )
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 30, description="A login stays valid this long; then the user signs in again."
+    )
+    login_free_failures: int = Field(
+        5, ge=1, le=100, description="Wrong passwords per user name (15 min) before each further try waits "
+        "1, 2, 4 … seconds; a client address gets four times as many (offices share one address)."
+    )
+    login_lockout_failures: int = Field(
+        10, ge=1, le=1000, description="Wrong passwords per user name within login_window_minutes that lock "
+        "the login for login_lockout_minutes (a client address: four times as many)."
+    )
+    login_window_minutes: float = Field(15.0, gt=0, description="Failed logins older than this are forgotten.")
+    login_lockout_minutes: float = Field(15.0, gt=0, description="How long a locked login stays locked.")
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Browser origins (https://host[:port]) allowed to send forms besides "
+        "the app's own Host header; needed behind a reverse proxy that rewrites Host. "
+        "Env as JSON: AUSKUNFT_ALLOWED_ORIGINS='[\"https://auskunft.stadt.de\"]'."
+    )
+    queue_concurrency: int = Field(
+        1, ge=1, le=64, description="Answers computed at the same time; the model and the index connections "
+        "are shared, so more than 1 only helps with an LLM server that serves requests in parallel."
+    )
+    queue_max_size: int = Field(
+        200, ge=1, le=10000, description="Questions waiting in line at most; beyond it users get 'queue full' "
+        "at once instead of an unbounded wait."
+    )
     ingest_on_start: bool = Field(True, description="Bring the index of corpus_dir and uploads up to date at start.")
     max_upload_mb: float = Field(20.0, gt=0, description="Uploads in the admin console larger than this are refused.")
     feedback_with_user: bool = Field(False, description="Store the user name with feedback (off: anonymous).")
@@ -131,12 +157,24 @@ class Settings(BaseSettings):
             raise ValueError("'sentence-transformers' needs a model: 'sentence-transformers:<name or path>'")
         return value
 
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in {"http", "https"} or not rest or "/" in rest.rstrip("/"):
+                raise ValueError(f"{origin!r} is no origin; write scheme and host, e.g. 'https://auskunft.stadt.de'")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         if self.chunk_overlap * 2 > self.chunk_size:
             raise ValueError(
                 f"chunk_overlap ({self.chunk_overlap}) must be at most half of chunk_size ({self.chunk_size})"
             )
+        if self.login_lockout_failures < self.login_free_failures:
+            raise ValueError(f"login_lockout_failures ({self.login_lockout_failures}) must be at least "
+                             f"login_free_failures ({self.login_free_failures})")
         if self.answer_backend == "llamacpp" and not self.llm_model_path:
             raise ValueError("answer_backend 'llamacpp' needs llm_model_path (AUSKUNFT_LLM_MODEL_PATH) to a GGUF file")
         if self.answer_backend == "openai" and not (self.openai_base_url and self.openai_model):

@@ -1,19 +1,25 @@
 """The web server: Gradio UI at `/`, cited documents at `/dokument/<collection>/<path>`, `/health`.
 
-Gradio's own login (password hashes from the users file) guards the UI; the document route reads the
-same session, so a source link opens only for users whose department may see that collection.
+Our `/login` (throttled, password hashes from the users file) issues Gradio's session cookie; Gradio
+guards the UI with it and the document route reads the same session, so a source link opens only for
+users whose department may see that collection. Sessions expire after `session_hours`.
 """
 
 from __future__ import annotations
 
+import secrets
+
 import gradio as gr
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount
 
 from ui.documents import DocumentNotFound, document_page, resolve_document
 from ui.layout import CSS, THEME, build_ui
+from ui.security import SecurityMiddleware, SessionTokens, audit, audit_name
 from ui.service import Services
+from ui.throttle import LoginThrottle, Verdict
 from ui.users import Account
 
 NOT_FOUND = ("<!doctype html><html lang='de'><meta charset='utf-8'><title>Nicht gefunden</title>"
@@ -21,6 +27,11 @@ NOT_FOUND = ("<!doctype html><html lang='de'><meta charset='utf-8'><title>Nicht 
 PAGE_LANGUAGE = "() => { document.documentElement.lang = 'de'; }"  # screen readers read German text as German
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                     "Cache-Control": "private, no-store"}
+WRONG_LOGIN = "Benutzername oder Passwort falsch. / Incorrect credentials."
+# An office behind one NAT or proxy shares one client address: it gets this many times the per-name limits.
+ADDRESS_FACTOR = 4
+# Schema and route listings: no use to staff, a map for an attacker. FastAPI adds these to Gradio's app.
+SCHEMA_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
 def create_app(services: Services) -> FastAPI:
@@ -64,20 +75,97 @@ def create_app(services: Services) -> FastAPI:
         return HTMLResponse(page, headers={**SECURITY_HEADERS, "Content-Security-Policy": csp})
 
     blocks = build_ui(services)
+    # Deliberate queue settings: answers share the model and the index connections (see the settings);
+    # a bounded line answers "queue full" at once instead of letting waits grow without limit.
+    blocks.queue(default_concurrency_limit=settings.queue_concurrency, max_size=settings.queue_max_size)
     auth_options: dict[str, object] = {}
     if settings.trusted_header:
         auth_options["auth_dependency"] = lambda request: (
             account.name if (account := services.signed_in(None, request.headers)) else None)
     elif services.users is not None:
-        auth_options["auth"] = services.users.authenticate
-        auth_options["auth_message"] = "Bitte mit Ihrem Benutzernamen und Passwort anmelden."
+        auth_options["auth"] = services.users.authenticate  # our /login below answers first
+        auth_options["auth_message"] = (
+            f"Bitte mit Ihrem Benutzernamen und Passwort anmelden. Nach {settings.login_free_failures} "
+            f"Fehlversuchen wartet jeder weitere Versuch länger, nach {settings.login_lockout_failures} ist die "
+            f"Anmeldung {settings.login_lockout_minutes:g} Minuten gesperrt.")
+        _add_login_route(app, services, gradio_app)
     # Gradio's own upload limit sits above ours so that our German message explains a refusal.
     gr.mount_gradio_app(
         app, blocks, path="/", css=CSS, theme=THEME, footer_links=[], ssr_mode=False, js=PAGE_LANGUAGE,
         max_file_size=f"{int(settings.max_upload_mb * 2 + 5)}mb", allowed_paths=[], **auth_options,
     )
     gradio_app.extend(r.app for r in app.routes if isinstance(r, Mount) and hasattr(r.app, "tokens"))
+    for mounted in gradio_app:
+        mounted.tokens = app.state.sessions = SessionTokens(settings.session_hours * 3600)  # type: ignore[attr-defined]
+        mounted.router.routes = [r for r in mounted.router.routes  # type: ignore[attr-defined]
+                                 if getattr(r, "path", None) not in SCHEMA_ROUTES]
+        mounted.openapi_url = None  # type: ignore[attr-defined]
+    # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityMiddleware(  # type: ignore[method-assign]
+        build_stack(), allowed_origins=settings.allowed_origins)
     return app
+
+
+def _add_login_route(app: FastAPI, services: Services, gradio_app: list[object]) -> None:
+    """`POST /login` in front of Gradio's: throttled per user name and per client address, audited,
+    and issuing the session cookies with SameSite=Lax (Gradio's secure cookie says SameSite=None)."""
+    settings = services.settings
+    users = services.users
+    assert users is not None
+    window, lockout = settings.login_window_minutes * 60, settings.login_lockout_minutes * 60
+    by_name = LoginThrottle(settings.login_free_failures, settings.login_lockout_failures, window, lockout)
+    by_address = LoginThrottle(settings.login_free_failures * ADDRESS_FACTOR,
+                               settings.login_lockout_failures * ADDRESS_FACTOR, window, lockout)
+    app.state.login_throttles = (by_name, by_address)  # tests reach the clocks through here
+
+    def refused(verdict: Verdict) -> JSONResponse:
+        # 400, not 429: Gradio's login page shows a message for a 400 only; the body says why.
+        return JSONResponse({"detail": verdict.message}, status_code=400,
+                            headers={"Retry-After": str(max(1, round(verdict.wait_seconds)))})
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        name = str(form.get("username") or "").strip()
+        password = str(form.get("password") or "")
+        address = request.client.host if request.client else "unbekannt"
+        name_key = name.casefold()
+        known = users.get(name) is not None
+        shown = audit_name(name, known)
+        for verdict in (by_address.check(address), by_name.check(name_key)):
+            if not verdict.allowed:
+                audit.warning("Anmeldung abgewiesen (%s): benutzer=%s adresse=%s",
+                              "gesperrt" if verdict.locked else "Wartezeit", shown, address)
+                return refused(verdict)
+        # Count the try as failed before the slow hash check: parallel tries must not all pass `check`
+        # while the first ones are still hashing. A right password takes it back.
+        after_address, after_name = by_address.failed(address), by_name.failed(name_key)
+        if not await run_in_threadpool(users.authenticate, name, password):  # scrypt: off the event loop
+            audit.warning("Anmeldung fehlgeschlagen: benutzer=%s adresse=%s fehlversuche=%d",
+                          shown, address, by_name.failures(name_key))
+            for what, verdict in (("Benutzer", after_name), ("Adresse", after_address)):
+                if verdict.locked:
+                    audit.warning("Anmeldung gesperrt für %.0f Minuten (%s): benutzer=%s adresse=%s",
+                                  verdict.wait_seconds / 60, what, shown, address)
+                    return refused(verdict)
+            return JSONResponse({"detail": WRONG_LOGIN}, status_code=400)
+        by_name.succeeded(name_key)
+        by_address.forgive(address)
+        mounted = gradio_app[0]
+        token = secrets.token_urlsafe(32)
+        mounted.tokens[token] = name  # type: ignore[attr-defined]
+        response = JSONResponse({"success": True})
+        # Gradio reads either cookie: the secure one over HTTPS, the other over plain HTTP on the LAN.
+        cookie_id = mounted.cookie_id  # type: ignore[attr-defined]
+        max_age = int(settings.session_hours * 3600)
+        response.set_cookie(f"access-token-{cookie_id}", token, max_age=max_age, httponly=True, samesite="lax",
+                            secure=True)
+        response.set_cookie(f"access-token-unsecure-{cookie_id}", token, max_age=max_age, httponly=True,
+                            samesite="lax")
+        return response
+
+    app.add_api_route("/login", login, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/login/", login, methods=["POST"], include_in_schema=False)
 
 
 def serve(services: Services) -> None:
