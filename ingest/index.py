@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from ingest.catalog import Catalog
 from ingest.collections import CollectionsConfig, load_collections
@@ -23,6 +24,28 @@ class Index:
     store: VectorStore
     embedder: CachedEmbedder
     collections: CollectionsConfig
+    # the catalog generation the store's view was opened at (see `sync`)
+    _seen: int = field(default=-1, init=False, repr=False)
+    _sync_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._seen = self.catalog.generation()
+
+    def sync(self) -> None:
+        """Pick up an ingest another process (or another `Index` here) committed; cheap when nothing changed.
+
+        The catalog is SQLite and always current; the embedded vector store is not and is reopened when the
+        catalog's generation moved. Queries call this first, writers before they write (a stale view must
+        never write).
+        """
+        generation = self.catalog.generation()
+        if generation == self._seen:
+            return
+        with self._sync_lock:
+            generation = self.catalog.generation()  # read before reopening: a later commit triggers again
+            if generation != self._seen:
+                self.store.refresh()
+                self._seen = generation
 
     def check_embedder(self) -> None:
         """Vectors of two models must never mix in one store."""
@@ -42,6 +65,7 @@ class Index:
     def close(self) -> None:
         self.catalog.close()
         self.embedder.close()
+        self.store.close()
 
 
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
