@@ -47,6 +47,11 @@ class Index:
                 self.store.refresh()
                 self._seen = generation
 
+    def mark_synced(self) -> None:
+        """After writing under the ingest lock, this index's own view is the current state: no reopening."""
+        with self._sync_lock:
+            self._seen = self.catalog.generation()
+
     def check_embedder(self) -> None:
         """Vectors of two models must never mix in one store."""
         built_with = self.catalog.get_meta("embedder")

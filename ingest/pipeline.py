@@ -165,6 +165,7 @@ class Ingestor:
                     if on_file:
                         on_file(done, len(work), result)
                 self.index.catalog.set_meta("last_ingest", now_iso())
+            self.index.mark_synced()
         report.embeddings_computed = self.index.embedder.computed - computed_before
         report.seconds = time.monotonic() - started
         return report
@@ -246,6 +247,7 @@ class Ingestor:
             if self.index.catalog.file(doc_id) is None:
                 return False
             self._delete(doc_id)
+            self.index.mark_synced()
             return True
 
     def _delete(self, doc_id: str) -> None:
