@@ -1,9 +1,10 @@
 """Crash-and-resume harness: a seeded corpus, an ingest subprocess killed with SIGKILL, the invariants after.
 
 Shared by tests/integration/test_crash_resume.py and bench/reliability_crash.py. The killed run is the real
-CLI (`ingest.__main__.main`) in its own process; the kill is a real SIGKILL, sent either by the process to
-itself at a seeded write step (deterministic: lands between Chroma and catalog writes) or by a seeded
-timer (lands anywhere, also inside Chroma's or SQLite's own writes).
+CLI (`ingest.__main__.main`) in its own process (a fresh interpreter, or forked from a warm fork server).
+The kill is a real SIGKILL, sent either by the process to itself before a seeded write step (deterministic:
+lands between Chroma and catalog writes) or by a seeded timer (lands anywhere, also inside Chroma's or
+SQLite's own writes).
 """
 
 from __future__ import annotations
@@ -36,31 +37,8 @@ _VOCABULARY = (
 )
 WORDS = _VOCABULARY.split()
 
-# Runs the ingest CLI in the process to be killed: counts the index's write steps and SIGKILLs itself before
-# the chosen one ("step"), or that many seconds after the first one ("timer"). Then the CLI's arguments.
-_LAUNCHER = """
-import os, signal, sys, threading
-mode, value = sys.argv[1], float(sys.argv[2])
-from ingest import catalog, store
-from ingest.__main__ import main
-seen = [0]
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-def counted(cls, name):
-    original = getattr(cls, name)
-    def wrapper(self, *args, **kwargs):
-        seen[0] += 1
-        if mode == "step" and seen[0] == int(value):
-            die()
-        if mode == "timer" and seen[0] == 1:  # the clock starts at the first write, after all start-up
-            threading.Timer(value, die).start()
-        return original(self, *args, **kwargs)
-    setattr(cls, name, wrapper)
-for cls, name in ((store.ChromaStore, "upsert"), (store.ChromaStore, "delete"),
-                  (catalog.Catalog, "commit_file"), (catalog.Catalog, "delete_file")):
-    counted(cls, name)
-os._exit(main(sys.argv[3:]))
-"""
+_LAUNCHER = ("import sys; from crash_harness import killed_main; "
+             "killed_main(sys.argv[1], float(sys.argv[2]), sys.argv[3:])")
 
 
 @dataclass
@@ -147,7 +125,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
         "AUSKUNFT_EMBEDDER": settings.embedder,
         "AUSKUNFT_CHUNK_SIZE": str(settings.chunk_size),
         "AUSKUNFT_CHUNK_OVERLAP": str(settings.chunk_overlap),
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")]),
     })
     return env
 
@@ -158,13 +136,70 @@ def run_ingest(settings: Settings, *extra: str) -> subprocess.CompletedProcess[s
                           cwd=REPO, env=cli_env(settings), capture_output=True, text=True, timeout=300)
 
 
-def run_killed(settings: Settings, mode: str, value: float) -> bool:
-    """The same ingest, SIGKILLed at a write step or after a delay; True if the kill happened."""
-    argv = [sys.executable, "-c", _LAUNCHER, mode, str(value), str(settings.corpus_dir), "--quiet"]
-    done = subprocess.run(argv, cwd=REPO, env=cli_env(settings), capture_output=True, text=True, timeout=300)
-    if done.returncode not in (0, -9):
-        raise RuntimeError(f"ingest failed ({done.returncode}): {done.stderr[-2000:]}")
-    return done.returncode == -9
+def killed_main(mode: str, value: float, argv: list[str]) -> None:
+    """Run the ingest CLI in the process to be killed: count the index's write steps and SIGKILL this process
+    before the chosen one ("step"), or `value` seconds after the first one ("timer")."""
+    import signal
+    import threading
+
+    from ingest import catalog, store
+    from ingest.__main__ import main
+
+    seen = [0]
+
+    def die() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def counted(cls: type, name: str) -> None:
+        original = getattr(cls, name)
+
+        def wrapper(self: object, *args: object, **kwargs: object) -> object:
+            seen[0] += 1
+            if mode == "step" and seen[0] == int(value):
+                die()
+            if mode == "timer" and seen[0] == 1:  # the clock starts at the first write, after all start-up
+                threading.Timer(value, die).start()
+            return original(self, *args, **kwargs)
+
+        setattr(cls, name, wrapper)
+
+    for cls, name in ((store.ChromaStore, "upsert"), (store.ChromaStore, "delete"),
+                      (catalog.Catalog, "commit_file"), (catalog.Catalog, "delete_file")):
+        counted(cls, name)
+    os._exit(main(argv))
+
+
+def _forked_main(env: dict[str, str], mode: str, value: float, argv: list[str]) -> None:
+    os.environ.clear()
+    os.environ.update(env)
+    killed_main(mode, value, argv)
+
+
+def run_killed(settings: Settings, mode: str, value: float, fork: bool = False) -> bool:
+    """The same ingest, SIGKILLed at a write step or after a delay; True if the kill happened.
+
+    `fork`: start the process from a fork server that has imported chromadb once (saves its 2-3 s import
+    per seed in the test suite); otherwise a fresh interpreter, exactly like `python -m ingest`.
+    """
+    env, argv = cli_env(settings), [str(settings.corpus_dir), "--quiet"]
+    if fork:
+        import multiprocessing
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["chromadb", "crash_harness", "ingest.__main__"])
+        process = context.Process(target=_forked_main, args=(env, mode, value, argv))
+        process.start()
+        process.join(timeout=300)
+        code = process.exitcode
+    else:
+        done = subprocess.run([sys.executable, "-c", _LAUNCHER, mode, str(value), *argv], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300)
+        code = done.returncode
+        if code not in (0, -9):
+            raise RuntimeError(f"ingest failed ({code}): {done.stderr[-2000:]}")
+    if code not in (0, -9):
+        raise RuntimeError(f"ingest failed with exit code {code}")
+    return code == -9
 
 
 def expected_chunk_ids(settings: Settings) -> set[str]:
@@ -238,7 +273,7 @@ def rerun_cli(settings: Settings) -> list[str]:
 
 
 def crash_rounds(workdir: Path, seeds: Sequence[int], files: int = 42,
-                 rerun: Callable[[Settings], list[str]] = rerun_cli) -> list[SeedResult]:
+                 rerun: Callable[[Settings], list[str]] = rerun_cli, fork: bool = False) -> list[SeedResult]:
     """Per seed: mutate the corpus (after the first), kill an ingest, check what a reader would see, re-run
     the ingest normally, check the invariants."""
     corpus, data = workdir / "corpus", workdir / "data"
@@ -258,7 +293,7 @@ def crash_rounds(workdir: Path, seeds: Sequence[int], files: int = 42,
             mode, kill_at = "step", float(rng.randint(1, steps))
         else:
             mode, kill_at = "timer", round(rng.uniform(0.0, 0.25), 3)
-        killed = run_killed(settings, mode, kill_at)
+        killed = run_killed(settings, mode, kill_at, fork)
         result = SeedResult(seed, mode, kill_at, killed, sum(1 for p in corpus.rglob("*") if p.is_file()), changed)
         result.problems += [f"after the kill: {p}" for p in reader_problems(settings)]
         result.problems += rerun(settings)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_ten_killed_ingests_each_resume_to_what_the_chunker_predicts(tmp_path: Path) -> None:
-    results = crash_rounds(tmp_path, range(10), files=42, rerun=rerun_in_process)
+    results = crash_rounds(tmp_path, range(10), files=42, rerun=rerun_in_process, fork=True)
     assert [r.seed for r in results if not r.killed] == []  # every seed really was killed mid-run
     assert {r.seed: r.problems for r in results if r.problems} == {}
     assert min(r.files for r in results) >= 40
