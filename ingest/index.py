@@ -63,8 +63,8 @@ class Index:
             )
 
     def reset(self) -> None:
+        self.catalog.clear()  # first: the catalog never names a chunk whose vector is gone (see pipeline)
         self.store.reset()
-        self.catalog.clear()
         self.catalog.set_meta("embedder", self.embedder.name)
 
     def close(self) -> None:

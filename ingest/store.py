@@ -73,6 +73,20 @@ class ChromaStore:
     def close(self) -> None:
         self._release()
 
+    def _fresh_on_error(self, read: Callable[[], Any]) -> Any:
+        """A read that fails on an outdated view is tried once more on a fresh one.
+
+        Between a reader's generation check and its read, another process may commit: an embedded view
+        then fails on the new chunk's id ("Error finding id"), or on a collection a rebuild replaced.
+        """
+        from chromadb.errors import ChromaError
+
+        try:
+            return read()
+        except ChromaError:
+            self.refresh()
+            return read()
+
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[np.ndarray]) -> None:
         collection = self._collection
         for start in range(0, len(chunks), _BATCH):
@@ -100,12 +114,15 @@ class ChromaStore:
         return int(self._collection.count())
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
-        result = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        def ask() -> Any:
+            return self._collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+
+        result = self._fresh_on_error(ask)
         return [
             VectorHit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {}))
             for i, d, t, m in zip(
@@ -115,17 +132,9 @@ class ChromaStore:
         ]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        from chromadb.errors import ChromaError
-
         if not ids:
             return {}
-        try:
-            result = self._collection.get(ids=list(ids), include=["embeddings"])
-        except ChromaError:
-            # An embedded view older than a chunk another process committed fails on its id ("Error
-            # finding id"); a fresh view has it.
-            self.refresh()
-            result = self._collection.get(ids=list(ids), include=["embeddings"])
+        result = self._fresh_on_error(lambda: self._collection.get(ids=list(ids), include=["embeddings"]))
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(result["ids"], result["embeddings"], strict=True)}
 
     def reset(self) -> None:

@@ -35,11 +35,14 @@ def test_the_catalog_never_names_a_chunk_without_its_vector(fake_index: Index, c
 
         setattr(owner, name, wrapper)
 
-    for owner, name in ((store, "upsert"), (store, "delete"), (catalog, "commit_file"), (catalog, "delete_file")):
+    for owner, name in ((store, "upsert"), (store, "delete"), (store, "reset"), (catalog, "commit_file"),
+                        (catalog, "delete_file"), (catalog, "clear")):
         checked(owner, name)
     report = Ingestor(fake_index).run([corpus_copy])
     assert report.counts()["updated"] == 1 and report.counts()["deleted"] == 1
     assert steps["n"] >= 5 and gaps == []
+    rebuilt = Ingestor(fake_index).run([corpus_copy / "bauen"], rebuild=True)
+    assert rebuilt.counts()["added"] == 4 and gaps == []
     assert catalog.chunk_ids() == store.ids()
 
 
