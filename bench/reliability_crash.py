@@ -86,7 +86,8 @@ def run(seeds: int = 10, files: int = 42) -> dict[str, Any]:
         "embedder": "fake",
         "per_seed": [
             {"seed": r.seed, "kill": r.mode, "kill_at": r.kill_at, "killed": r.killed, "files": r.files,
-             "changes_before": r.changed, "invariants_held": not r.problems, "problems": r.problems}
+             "changes_before": r.changed, "left_by_kill": r.after_kill, "invariants_held": not r.problems,
+             "problems": r.problems}
             for r in results
         ],
         **fresh,

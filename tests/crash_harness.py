@@ -49,6 +49,7 @@ class SeedResult:
     killed: bool
     files: int
     changed: list[str] = field(default_factory=list)
+    after_kill: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -216,20 +217,23 @@ def expected_chunk_ids(settings: Settings) -> set[str]:
     return ids
 
 
-def reader_problems(settings: Settings) -> list[str]:
-    """What a query would read right after the kill: every catalog chunk needs its vector and keyword row."""
+def after_kill(settings: Settings) -> tuple[dict[str, int], list[str]]:
+    """What a query would read right after the kill (every catalog chunk needs its vector and keyword row),
+    and what the kill left: committed files, catalog chunks, orphan vectors for `_reconcile`."""
     index = open_index(settings)
     try:
         catalog = index.catalog
-        without_vector = catalog.chunk_ids() - index.store.ids()
-        keyword_rows, chunk_rows = (catalog._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                                    for t in ("keyword", "chunks"))
+        in_catalog, in_store = catalog.chunk_ids(), index.store.ids()
+        keyword_rows = catalog._db.execute("SELECT COUNT(*) FROM keyword").fetchone()[0]
+        files = len(catalog.files())
     finally:
         index.close()
+    state = {"files_in_catalog": files, "catalog_chunks": len(in_catalog), "orphan_vectors": len(in_store - in_catalog)}
+    without_vector = in_catalog - in_store
     problems = [f"{len(without_vector)} catalog chunks without a vector"] if without_vector else []
-    if keyword_rows != chunk_rows:
-        problems.append(f"keyword index: {keyword_rows} rows for {chunk_rows} chunks")
-    return problems
+    if keyword_rows != len(in_catalog):
+        problems.append(f"keyword index: {keyword_rows} rows for {len(in_catalog)} chunks")
+    return state, problems
 
 
 def invariant_problems(settings: Settings) -> list[str]:
@@ -295,7 +299,8 @@ def crash_rounds(workdir: Path, seeds: Sequence[int], files: int = 42,
             mode, kill_at = "timer", round(rng.uniform(0.0, 0.25), 3)
         killed = run_killed(settings, mode, kill_at, fork)
         result = SeedResult(seed, mode, kill_at, killed, sum(1 for p in corpus.rglob("*") if p.is_file()), changed)
-        result.problems += [f"after the kill: {p}" for p in reader_problems(settings)]
+        result.after_kill, problems = after_kill(settings)
+        result.problems += [f"after the kill: {p}" for p in problems]
         result.problems += rerun(settings)
         result.problems += invariant_problems(settings)
         results.append(result)
