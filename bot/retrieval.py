@@ -253,6 +253,7 @@ class HybridRetriever:
         compares them; None when the user may see no collection at all."""
         if collections is not None and not collections:
             return None
+        self.index.sync()  # an ingest by another process shows from the next question on, without a restart
         catalog = self.index.catalog
         allowed = sorted(collections) if collections is not None else None
         query = query or self.query_terms(question)  # callers that analysed the question pass it in

@@ -122,6 +122,17 @@ class Catalog:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def generation(self) -> int:
+        """Counts committed changes of the indexed chunks, by any process; readers compare it per query."""
+        return int(self.get_meta("generation") or 0)
+
+    def _bump_generation(self) -> None:
+        """Inside the transaction that changes chunks: readers see the new count and the new chunks together."""
+        self._db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
     # -- files --------------------------------------------------------------------------------------
     def files(self, root: str | None = None) -> dict[str, FileRecord]:
         sql, args = "SELECT * FROM files", ()
@@ -161,6 +172,7 @@ class Catalog:
                 (doc_id, root, source, collection, fingerprint, title, kind,
                  json.dumps([c.id for c in chunks]), "ok", None, None, now_iso()),
             )
+            self._bump_generation()
 
     def mark_failed(self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str,
                     error: str) -> None:
@@ -189,6 +201,7 @@ class Catalog:
         with self._db:
             self._delete_chunks(doc_id)
             self._db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
+            self._bump_generation()
 
     def _delete_chunks(self, doc_id: str) -> None:
         self._db.execute("DELETE FROM keyword WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
@@ -198,6 +211,7 @@ class Catalog:
         with self._db:
             for table in ("files", "chunks", "keyword"):
                 self._db.execute(f"DELETE FROM {table}")
+            self._bump_generation()
 
     # -- chunks -------------------------------------------------------------------------------------
     def chunk_ids(self) -> set[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from ingest.catalog import Catalog
 from ingest.collections import CollectionsConfig, load_collections
@@ -23,6 +24,33 @@ class Index:
     store: VectorStore
     embedder: CachedEmbedder
     collections: CollectionsConfig
+    # the catalog generation the store's view was opened at (see `sync`)
+    _seen: int = field(default=-1, init=False, repr=False)
+    _sync_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._seen = self.catalog.generation()
+
+    def sync(self) -> None:
+        """Pick up an ingest another process (or another `Index` here) committed; cheap when nothing changed.
+
+        The catalog is SQLite and always current; the embedded vector store is not and is reopened when the
+        catalog's generation moved. Queries call this first, writers before they write (a stale view must
+        never write).
+        """
+        generation = self.catalog.generation()
+        if generation == self._seen:
+            return
+        with self._sync_lock:
+            generation = self.catalog.generation()  # read before reopening: a later commit triggers again
+            if generation != self._seen:
+                self.store.refresh()
+                self._seen = generation
+
+    def mark_synced(self) -> None:
+        """After writing under the ingest lock, this index's own view is the current state: no reopening."""
+        with self._sync_lock:
+            self._seen = self.catalog.generation()
 
     def check_embedder(self) -> None:
         """Vectors of two models must never mix in one store."""
@@ -35,13 +63,14 @@ class Index:
             )
 
     def reset(self) -> None:
+        self.catalog.clear()  # first: the catalog never names a chunk whose vector is gone (see pipeline)
         self.store.reset()
-        self.catalog.clear()
         self.catalog.set_meta("embedder", self.embedder.name)
 
     def close(self) -> None:
         self.catalog.close()
         self.embedder.close()
+        self.store.close()
 
 
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:

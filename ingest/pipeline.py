@@ -123,6 +123,7 @@ class Ingestor:
         report = IngestReport(dry_run=dry_run)
         computed_before = self.index.embedder.computed
         with _exclusive(self.settings.data_dir):
+            self.index.store.refresh()  # write through a current view only (another process may have written)
             if rebuild and not dry_run:
                 self.index.reset()
             elif not rebuild:
@@ -154,6 +155,7 @@ class Ingestor:
                     if on_file:
                         on_file(done, len(work), result)
                 self.index.catalog.set_meta("last_ingest", now_iso())
+            self.index.mark_synced()
         report.embeddings_computed = self.index.embedder.computed - computed_before
         report.seconds = time.monotonic() - started
         return report
@@ -223,28 +225,33 @@ class Ingestor:
                   disable=not self.show_progress) as bar:
             vectors = embedder.embed([(c.text_hash, c.embedding_text()) for c in chunks],
                                      self.settings.embed_batch_size, progress=bar.update)
+        # Order matters for readers and for a kill at any point: new vectors first, then the catalog commit
+        # (the moment the new version becomes visible), then the old vectors go. So every chunk the catalog
+        # names has its vector; what a kill leaves behind are only orphan vectors, which `_reconcile` removes.
         store.upsert(chunks, [vectors[c.text_hash] for c in chunks])
         previous = catalog.file(doc_id)
         new_ids = {c.id for c in chunks}
         stale = (set(previous.chunk_ids) if previous else set()) | store.ids_of(doc_id)
-        store.delete(sorted(stale - new_ids))
         catalog.commit_file(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
                             fingerprint=item.fingerprint, title=doc.title, kind=doc.kind, chunks=chunks)
+        store.delete(sorted(stale - new_ids))
         return FileResult(item.source, item.status, item.collection, len(chunks))
 
     def remove(self, doc_id: str) -> bool:
         """Take one document out of the index (the admin console's delete); False if it is not indexed."""
         with _exclusive(self.settings.data_dir):
+            self.index.store.refresh()
             if self.index.catalog.file(doc_id) is None:
                 return False
             self._delete(doc_id)
+            self.index.mark_synced()
             return True
 
     def _delete(self, doc_id: str) -> None:
         record = self.index.catalog.file(doc_id)
         ids = set(record.chunk_ids if record else ()) | self.index.store.ids_of(doc_id)
+        self.index.catalog.delete_file(doc_id)  # first: readers stop seeing it, then its vectors go
         self.index.store.delete(sorted(ids))
-        self.index.catalog.delete_file(doc_id)
 
     def _reconcile(self) -> None:
         """Make Chroma agree with the catalog after an interrupted run."""

@@ -7,7 +7,7 @@ passed in, so Chroma's own default embedding function (which would download a mo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,21 +42,56 @@ class VectorStore(Protocol):
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[VectorHit]: ...
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
     def reset(self) -> None: ...
+    def refresh(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class ChromaStore:
-    def __init__(self, client: Any, name: str = COLLECTION) -> None:
-        self._client = client
-        self._name = name
-        self._collection = self._open()
+    """One Chroma collection. Each method reads `self._collection` once, so `refresh()` in another thread
+    swaps the view between calls, never inside one."""
 
-    def _open(self) -> Any:
-        return self._client.get_or_create_collection(self._name, metadata=HNSW, embedding_function=None)
+    def __init__(self, connect: Callable[[], tuple[Any, Callable[[], None]]], name: str = COLLECTION) -> None:
+        self._connect = connect  # -> (client, release): a fresh connection and how to free it
+        self._name = name
+        self._client, self._release = connect()
+        self._collection = self._open(self._client)
+
+    def _open(self, client: Any) -> Any:
+        return client.get_or_create_collection(self._name, metadata=HNSW, embedding_function=None)
+
+    def refresh(self) -> None:
+        """See what other processes wrote since this store was opened.
+
+        An embedded Chroma keeps its vector index in memory and never reloads it: after another process's
+        ingest, queries miss new chunks, still find deleted ones, and reading a new chunk's vector fails.
+        A fresh connection loads the current state from disk. The old one is left to the garbage collector
+        (a query in another thread may still be using it).
+        """
+        client, release = self._connect()
+        self._client, self._release, self._collection = client, release, self._open(client)
+
+    def close(self) -> None:
+        self._release()
+
+    def _fresh_on_error(self, read: Callable[[], Any]) -> Any:
+        """A read that fails on an outdated view is tried once more on a fresh one.
+
+        Between a reader's generation check and its read, another process may commit: an embedded view
+        then fails on the new chunk's id ("Error finding id"), or on a collection a rebuild replaced.
+        """
+        from chromadb.errors import ChromaError
+
+        try:
+            return read()
+        except ChromaError:
+            self.refresh()
+            return read()
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[np.ndarray]) -> None:
+        collection = self._collection
         for start in range(0, len(chunks), _BATCH):
             part = chunks[start : start + _BATCH]
-            self._collection.upsert(
+            collection.upsert(
                 ids=[c.id for c in part],
                 embeddings=np.stack(vectors[start : start + _BATCH]).astype(np.float32),
                 documents=[c.text for c in part],
@@ -65,8 +100,9 @@ class ChromaStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
+        collection = self._collection
         for start in range(0, len(ids), _BATCH):
-            self._collection.delete(ids=ids[start : start + _BATCH])
+            collection.delete(ids=ids[start : start + _BATCH])
 
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
@@ -78,12 +114,15 @@ class ChromaStore:
         return int(self._collection.count())
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
-        result = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        def ask() -> Any:
+            return self._collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+
+        result = self._fresh_on_error(ask)
         return [
             VectorHit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {}))
             for i, d, t, m in zip(
@@ -95,23 +134,40 @@ class ChromaStore:
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        result = self._collection.get(ids=list(ids), include=["embeddings"])
+        result = self._fresh_on_error(lambda: self._collection.get(ids=list(ids), include=["embeddings"]))
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(result["ids"], result["embeddings"], strict=True)}
 
     def reset(self) -> None:
-        self._client.delete_collection(self._name)
-        self._collection = self._open()
+        client = self._client
+        client.delete_collection(self._name)
+        self._collection = self._open(client)
+
+
+def _own_persistent_client(path: Path) -> tuple[Any, Callable[[], None]]:
+    """An embedded client with a Chroma `System` of its own, and the function that stops that System.
+
+    Chroma caches one System per folder for the whole process, so a "new" client would get the old,
+    stale in-memory index back (chroma-core/chroma#3792). Clearing the cache first gives a fresh one;
+    clients made earlier keep theirs.
+    """
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.config import Settings as ChromaSettings
+
+    SharedSystemClient.clear_system_cache()
+    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    system = client._system  # held here: the next clear drops it from the cache
+    return client, system.stop
 
 
 def open_chroma(data_dir: Path, host: str | None, port: int) -> ChromaStore:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if host:
-        client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
-    else:
-        path = data_dir / "chroma"
-        path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    return ChromaStore(client)
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        # A server is the one owner of its data: every client sees every write, nothing to refresh.
+        client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+        return ChromaStore(lambda: (client, lambda: None))
+    path = data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return ChromaStore(lambda: _own_persistent_client(path))
