@@ -192,7 +192,7 @@ def _page_text(page: object) -> str:
 
     try:
         return page.extract_text() or ""  # type: ignore[attr-defined]
-    except LimitReachedError:
+    except (LimitReachedError, MemoryError):
         raise  # a decompression bomb is not a page without text (it would read as "Scan?")
     except Exception:  # one broken content stream must not cost the other pages
         return ""
