@@ -90,6 +90,10 @@ class _Worker:
                 [sys.executable, "-m", "ingest.sandbox", str(child_in), str(child_out), str(memory_mb)],
                 pass_fds=(child_in, child_out), env=env, stdin=subprocess.DEVNULL, close_fds=True,
             )
+        except OSError as exc:
+            os.close(to_child)
+            os.close(from_child)
+            raise LoadError(f"Parser-Prozess startet nicht / cannot start the parser worker: {exc.strerror}") from exc
         finally:
             os.close(child_in)
             os.close(child_out)
@@ -97,7 +101,8 @@ class _Worker:
         self.replies = Connection(from_child, writable=False)
         if not self.replies.poll(STARTUP_SECONDS):
             self.close(kill=True)
-            raise RuntimeError("Parser-Prozess startet nicht / parser worker did not start")
+            raise LoadError(f"Parser-Prozess startet nicht binnen {STARTUP_SECONDS:g} s / parser worker did not "
+                            "start; Systemlast prüfen")
         self._receive()  # "ready"
 
     def _receive(self) -> Any:
@@ -162,6 +167,11 @@ class Sandbox:
                 worker = self._worker = _Worker(bounds.memory_mb)
             try:
                 doc = worker.load(path, source, bounds)
+            except LoadError:
+                raise
+            except BaseException:
+                worker.close(kill=True)  # interrupted mid-request (Ctrl-C): its late reply would answer the next file
+                raise
             finally:
                 if not worker.alive:
                     self._worker = None
@@ -201,7 +211,10 @@ def load_bounded(path: Path, source: str, bounds: Bounds) -> LoadedDocument:
 def _serve(requests: Connection, replies: Connection, memory_mb: int) -> None:
     """The child's loop: one request, one reply, until the parent closes the pipe."""
     cap = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)  # an administrator's lower hard limit wins
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard if hard != resource.RLIM_INFINITY else cap))
     # Import the parsers now, so the first file's time limit is spent on parsing.
     import bs4  # noqa: F401
     import docx  # noqa: F401

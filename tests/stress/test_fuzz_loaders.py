@@ -126,4 +126,5 @@ def test_loaders_fuzzed_for_the_stress_budget() -> None:
     while time.monotonic() < end:
         round_of_examples()  # a fresh random seed each round
         rounds += 1
+    print(f"\n{rounds * 200} Beispiele in {budget:g} s: nur LoadError / only LoadError escaped")
     assert rounds >= 1
