@@ -47,7 +47,7 @@ test: $(VENV)/.dev-installed browser
 # Fuzzes the loaders for 10 minutes (not part of `make test`, which runs a few dozen examples of the same
 # property): only the project's own LoadError may escape.
 stress: $(VENV)/.dev-installed
-	STRESS_SECONDS=$${STRESS_SECONDS:-600} $(PY) -m pytest tests/stress -m stress -q -p no:cacheprovider
+	STRESS_SECONDS=$${STRESS_SECONDS:-600} $(PY) -m pytest tests/stress -m stress -q -s -p no:cacheprovider
 
 # Re-render the PDF/DOCX files of corpus/ from scripts/corpus_src/ (needs fpdf2 and DejaVu fonts).
 corpus: $(VENV)/.dev-installed
