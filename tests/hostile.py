@@ -45,18 +45,23 @@ def _docx_parts() -> dict[str, str]:
     }
 
 
-def docx_with_paragraphs(path: Path, paragraphs: int, text: str = "Absatz") -> Path:
-    """A minimal valid DOCX of `paragraphs` short paragraphs (the document part streamed, never in memory)."""
+def docx_with_paragraphs(path: Path, paragraphs: int, text: str = "Absatz", numbered: bool = False) -> Path:
+    """A minimal valid DOCX of `paragraphs` short paragraphs (the document part streamed, never in memory);
+    `numbered` appends each paragraph's number, so the file compresses like a real one."""
     paragraph = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, content in _docx_parts().items():
             archive.writestr(name, content)
         with archive.open("word/document.xml", "w", force_zip64=True) as part:
             part.write(f'<?xml version="1.0" encoding="UTF-8"?><w:document {_W}><w:body>'.encode())
-            block = (paragraph * 1000).encode()
-            for _ in range(paragraphs // 1000):
-                part.write(block)
-            part.write((paragraph * (paragraphs % 1000)).encode())
+            if numbered:
+                for number in range(1, paragraphs + 1):
+                    part.write(f"<w:p><w:r><w:t>{text} {number}</w:t></w:r></w:p>".encode())
+            else:
+                block = (paragraph * 1000).encode()
+                for _ in range(paragraphs // 1000):
+                    part.write(block)
+                part.write((paragraph * (paragraphs % 1000)).encode())
             part.write(b"</w:body></w:document>")
     return path
 
