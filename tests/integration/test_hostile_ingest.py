@@ -30,22 +30,24 @@ def test_hostile_files_fail_with_their_reason_and_the_batch_ingests(tmp_path: Pa
     expected = {
         "viele_tags.html": "Zu viele Elemente",
         "tief.html": "Zu tief verschachtelt",
-        "zipbombe.docx": "entpackt größer als 4 MB",
+        "zipbombe.docx": "entpackt größer als 8 MB",
         "elementflut.docx": "Zu viele Elemente",
-        "bombe.pdf": "PDF-Datenstrom entpackt größer als 4 MB",
-        "langsam.html": "Zeitlimit 4 s überschritten",
+        "bombe.pdf": "PDF-Datenstrom entpackt größer als 8 MB",
+        "langsam.html": "Zeitlimit 2 s überschritten",
         "riesig.txt": "zu groß",
     }
-    many_tags_html(folder / "viele_tags.html", 250_000)
+    many_tags_html(folder / "viele_tags.html", 420_000)
     deep_html(folder / "tief.html", 400)
-    docx_with_padding(folder / "zipbombe.docx", 8 * MB)
-    docx_with_paragraphs(folder / "elementflut.docx", 80_000)
-    pdf_inflating_to(folder / "bombe.pdf", 10 * MB)
-    many_tags_html(folder / "langsam.html", 150_000, tag="p")  # under the element limit, slow in bs4
-    (folder / "riesig.txt").write_bytes(b"Titel\n" + b"x" * (4 * MB))
+    docx_with_padding(folder / "zipbombe.docx", 16 * MB)
+    docx_with_paragraphs(folder / "elementflut.docx", 150_000)
+    pdf_inflating_to(folder / "bombe.pdf", 20 * MB)
+    # Under the element and size limits, but some 10 s of BeautifulSoup on any machine: 5x the time limit,
+    # which in turn is 5x what the normal files need on a loaded one.
+    many_tags_html(folder / "langsam.html", 380_000, tag="p")
+    (folder / "riesig.txt").write_bytes(b"Titel\n" + b"x" * (5 * MB))
     settings = make_settings(
-        tmp_path / "data", corpus_dir=folder, embedding_cache=tmp_path / "vec.sqlite", max_file_mb=3,
-        max_unpacked_mb=4, max_elements=200_000, max_nesting=100, parse_timeout_s=4,
+        tmp_path / "data", corpus_dir=folder, embedding_cache=tmp_path / "vec.sqlite", max_file_mb=4,
+        max_unpacked_mb=8, max_elements=400_000, max_nesting=100, parse_timeout_s=2,
     )
     assert settings.parse_in_worker
     index = build_index(settings, FakeEmbedder())
