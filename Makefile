@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint ingest corpus clean browser
+.PHONY: run test lint ingest corpus clean browser stress
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ browser:
 test: $(VENV)/.dev-installed browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# Fuzzes the loaders for 10 minutes (not part of `make test`, which runs a few dozen examples of the same
+# property): only the project's own LoadError may escape.
+stress: $(VENV)/.dev-installed
+	STRESS_SECONDS=$${STRESS_SECONDS:-600} $(PY) -m pytest tests/stress -m stress -q -s -p no:cacheprovider
 
 # Re-render the PDF/DOCX files of corpus/ from scripts/corpus_src/ (needs fpdf2 and DejaVu fonts).
 corpus: $(VENV)/.dev-installed

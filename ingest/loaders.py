@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.models import Block, LoadedDocument
@@ -26,12 +28,56 @@ class LoadError(Exception):
     """A file that cannot be ingested; the message says why and what to do (German / English)."""
 
 
+class LimitError(LoadError):
+    """A file refused because parsing it would exceed a bound (hostile or absurd input, not a broken file).
+
+    `limit` names the bound: "unpacked", "elements", "nesting", "time", "memory" or "crash".
+    """
+
+    def __init__(self, message: str, limit: str = "") -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds on the work one file may cause, checked before and while parsing (see Settings)."""
+
+    max_unpacked_bytes: int = 200_000_000
+    max_elements: int = 500_000
+    max_nesting: int = 200
+
+
+def unpacked_error(max_bytes: int, what: str = "Datei") -> LimitError:
+    mb = max_bytes / 1e6
+    return LimitError(
+        f"{what} entpackt größer als {mb:g} MB / unpacks to more than {mb:g} MB (Kompressionsbombe?); "
+        "Datei prüfen oder AUSKUNFT_MAX_UNPACKED_MB erhöhen", "unpacked")
+
+
+def elements_error(limit: int) -> LimitError:
+    return LimitError(
+        f"Zu viele Elemente (mehr als {limit:,} Tags/XML-Elemente) / too many elements; "
+        "Datei aufteilen oder AUSKUNFT_MAX_ELEMENTS erhöhen".replace(",", "."), "elements")
+
+
+def nesting_error(limit: int) -> LimitError:
+    return LimitError(
+        f"Zu tief verschachtelt (mehr als {limit} Ebenen) / nested too deeply; "
+        "Datei neu exportieren oder AUSKUNFT_MAX_NESTING erhöhen", "nesting")
+
+
 def supported_suffixes() -> frozenset[str]:
     return frozenset(_LOADERS)
 
 
-def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
-    """Read one file; raise `LoadError` with a clear reason when it cannot be used."""
+def load_document(path: Path, source: str, max_bytes: int, limits: LoadLimits | None = None) -> LoadedDocument:
+    """Read one file; raise `LoadError` with a clear reason when it cannot be used.
+
+    `limits` bound decompression, element count and nesting; time and memory are bounded by the
+    worker process around this call (ingest/sandbox.py).
+    """
+    limits = limits or LoadLimits()
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(
@@ -50,9 +96,11 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
             "aufteilen oder AUSKUNFT_MAX_FILE_MB erhöhen"
         )
     try:
-        doc = loader(path, source)
-    except LoadError:
-        raise
+        doc = loader(path, source, limits)
+    except (LoadError, MemoryError):
+        raise  # MemoryError: the worker turns it into "Speichergrenze überschritten"
+    except RecursionError as exc:
+        raise nesting_error(limits.max_nesting) from exc
     except PermissionError as exc:
         raise LoadError(f"Keine Leseberechtigung / permission denied: {exc.strerror}") from exc
     except Exception as exc:  # a parser failing on a malformed file must not stop the batch
@@ -84,7 +132,7 @@ def _pick_meta(meta: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in meta.items() if k in META_KEYS and v}
 
 
-def load_markdown(path: Path, source: str) -> LoadedDocument:
+def load_markdown(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
     meta, body = split_front_matter(_read_text(path))
     h1, blocks = markdown_blocks(normalize_whitespace(body))
     title = meta.get("title") or h1 or path.stem
@@ -93,24 +141,27 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
     return LoadedDocument(source=source, title=title, blocks=blocks, meta=_pick_meta(meta), kind="markdown")
 
 
-def load_text(path: Path, source: str) -> LoadedDocument:
+def load_text(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
     text = normalize_whitespace(_read_text(path))
     first, _, rest = text.partition("\n")
     blocks = text_blocks([(None, rest)])
     return LoadedDocument(source=source, title=first.strip() or path.stem, blocks=blocks, kind="text")
 
 
-def load_pdf(path: Path, source: str) -> LoadedDocument:
+def load_pdf(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(_ENCRYPTED)
-        pages = [_page_text(page) for page in reader.pages]
+        with _pypdf_limits(limits.max_unpacked_bytes):
+            reader = PdfReader(path, strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise LoadError(_ENCRYPTED)
+            pages = [_page_text(page) for page in reader.pages]
     except FileNotDecryptedError as exc:
         raise LoadError(_ENCRYPTED) from exc
+    except LimitReachedError as exc:
+        raise _pdf_limit_error(exc, limits) from exc
     except PdfReadError as exc:
         raise LoadError(f"PDF beschädigt / malformed PDF ({exc}); bitte neu exportieren") from exc
     if not pages:
@@ -137,20 +188,126 @@ _ENCRYPTED = (
 
 
 def _page_text(page: object) -> str:
+    from pypdf.errors import LimitReachedError
+
     try:
         return page.extract_text() or ""  # type: ignore[attr-defined]
+    except (LimitReachedError, MemoryError):
+        raise  # a decompression bomb is not a page without text (it would read as "Scan?")
     except Exception:  # one broken content stream must not cost the other pages
         return ""
 
 
-def load_docx(path: Path, source: str) -> LoadedDocument:
+_PYPDF_DEFAULT_OUTPUT_LIMIT = 75_000_000  # pypdf's per-stream default; ours only ever lowers it
+_PYPDF_OUTPUT_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+                        "array_based_stream_maximum_output_length", "jbig2_maximum_output_length",
+                        "brotli_maximum_output_length", "image_maximum_buffer_size")
+
+
+@contextmanager
+def _pypdf_limits(max_unpacked: int) -> Iterator[None]:
+    """pypdf's own per-stream output limits (75 MB), lowered to ours when ours is smaller.
+
+    `apply_configuration` (pypdf >= 6.x) sets a context variable, so no other reader is affected;
+    without it pypdf's defaults still apply.
+    """
+    import pypdf
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:
+        yield
+        return
+    current = pypdf.get_configuration()
+    lowered = {name: min(getattr(current, name), max_unpacked)
+               for name in _PYPDF_OUTPUT_LIMITS if hasattr(current, name)}
+    with apply(**lowered):
+        yield
+
+
+def _pdf_limit_error(exc: Exception, limits: LoadLimits) -> LimitError:
+    if "decompress" in str(exc).lower() or "output" in str(exc).lower():
+        return unpacked_error(min(limits.max_unpacked_bytes, _PYPDF_DEFAULT_OUTPUT_LIMIT), "PDF-Datenstrom")
+    return LimitError(
+        f"PDF überschreitet eine Verarbeitungsgrenze / PDF exceeds a processing limit ({exc}); "
+        "Datei prüfen oder neu exportieren", "elements")
+
+
+class _MarkupCounter:
+    """lxml parser target that only counts: bounds elements and nesting before any tree is built."""
+
+    def __init__(self, limits: LoadLimits) -> None:
+        self.limits = limits
+        self.elements = 0
+        self.depth = 0
+
+    def start(self, tag: str, attrib: object) -> None:
+        self.elements += 1
+        self.depth += 1
+        if self.elements > self.limits.max_elements:
+            raise elements_error(self.limits.max_elements)
+        if self.depth > self.limits.max_nesting:
+            raise nesting_error(self.limits.max_nesting)
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+
+    def data(self, data: str) -> None:
+        pass
+
+    def close(self) -> None:
+        self.depth = 0
+
+
+_FEED = 1 << 20
+_MAX_ZIP_ENTRIES = 10_000
+
+
+def _check_docx_package(path: Path, limits: LoadLimits) -> None:
+    """Refuse zip bombs and element floods before python-docx unpacks and parses every part.
+
+    The declared sizes of the zip directory are binding: zipfile stops at them and fails the CRC check
+    when a member holds more, so their sum bounds what unpacking can produce.
+    """
+    from lxml import etree
+
+    counter = _MarkupCounter(limits)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > _MAX_ZIP_ENTRIES:
+                raise elements_error(_MAX_ZIP_ENTRIES)
+            if sum(m.file_size for m in members) > limits.max_unpacked_bytes:
+                raise unpacked_error(limits.max_unpacked_bytes, "DOCX")
+            for member in members:
+                if not member.filename.endswith((".xml", ".rels")):
+                    continue
+                parser = etree.XMLParser(target=counter, resolve_entities=False, no_network=True)
+                with archive.open(member) as part:
+                    while chunk := part.read(_FEED):
+                        parser.feed(chunk)
+                parser.close()
+    except LoadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, etree.LxmlError, OSError, EOFError, ValueError) as exc:
+        raise LoadError(f"DOCX beschädigt / malformed DOCX ({exc}); bitte neu speichern") from exc
+
+
+def load_docx(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml.ns import qn
 
+    _check_docx_package(path, limits)
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise LoadError(f"DOCX beschädigt / malformed DOCX ({exc}); bitte neu speichern") from exc
+    # Style names resolved once: python-docx's `paragraph.style` scans all styles per call, which made
+    # a 43 KB file of 20,000 paragraphs take half a minute.
+    styles = document.styles
+    style_names = {s.style_id: s.name or "" for s in styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default.name or "") if default is not None else ""
     stack: list[tuple[int, str]] = []
     blocks: list[Block] = []
     title = document.core_properties.title or ""
@@ -169,7 +326,7 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
         text = normalize_whitespace(paragraph.text)
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "").lower()
+        style = style_names.get(element.style or "", default_name).lower()
         level = _docx_heading_level(style)
         if level == 0:
             title = title or text
@@ -197,13 +354,27 @@ _HTML_DROP = ("script", "style", "nav", "footer", "header", "aside", "noscript",
 _HTML_INLINE = {"a", "span", "b", "strong", "em", "i", "u", "small", "abbr", "code", "sup", "sub", "br", "time",
                 "mark", "cite", "q", "s", "del", "ins", "kbd", "var", "label"}
 _HTML_BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "td", "th", "caption", "address", "figcaption"}
+_HTML_CONTAINERS = {"p", "ul", "ol", "table", "div"}  # a block holding one of these is walked, not taken whole
 
 
-def load_html(path: Path, source: str) -> LoadedDocument:
+def _check_html(markup: str, limits: LoadLimits) -> None:
+    """Count elements and nesting with lxml's event parser first: no tree, so 5 million tags cost
+    a second instead of gigabytes in BeautifulSoup (which then parses with the same lxml parser)."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(target=_MarkupCounter(limits))
+    for start in range(0, len(markup), _FEED):
+        parser.feed(markup[start : start + _FEED])
+    parser.close()
+
+
+def load_html(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
     from bs4 import BeautifulSoup
     from bs4.element import NavigableString, Tag
 
-    soup = BeautifulSoup(_read_text(path), "lxml")
+    markup = _read_text(path)
+    _check_html(markup, limits)
+    soup = BeautifulSoup(markup, "lxml")
     meta = {
         str(tag.get("name", "")).lower(): str(tag.get("content", ""))
         for tag in soup.find_all("meta")
@@ -253,7 +424,9 @@ def load_html(path: Path, source: str) -> LoadedDocument:
                 cells = [text_of(c) for c in child.find_all(["td", "th"])]
                 if any(cells):
                     add(" | ".join(cells))
-            elif name in _HTML_BLOCKS and not child.find(["p", "ul", "ol", "table", "div"]):
+            elif name in _HTML_BLOCKS and not any(
+                    isinstance(d, Tag) and d.name in _HTML_CONTAINERS for d in child.descendants):
+                # (not `child.find([...])`: that builds a matcher per call, half the time of a 450k-tag page)
                 add(text_of(child), "- " if name == "li" else "")
             else:
                 walk(child)

@@ -23,7 +23,8 @@ from ingest.catalog import now_iso
 from ingest.chunking import chunk_document
 from ingest.discovery import discover
 from ingest.index import Index
-from ingest.loaders import LoadError, load_document, supported_suffixes
+from ingest.loaders import LoadError, supported_suffixes
+from ingest.sandbox import bounds_from, load_bounded
 
 PARSER_VERSION = "8"
 STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
@@ -103,10 +104,22 @@ class Ingestor:
         self.show_progress = show_progress
 
     def fingerprint(self, path: Path, collection: str) -> str:
-        """Changes whenever the file or anything that shapes its chunks changes."""
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        """Changes whenever the file or anything that shapes its chunks changes.
+
+        Hashed in blocks, and only below the size limit: an oversized or unreadable file is named by
+        size and time instead (it fails in the load step with its reason and is retried when it changes).
+        """
         s = self.settings
-        return f"{digest}|{s.chunk_size}|{s.chunk_overlap}|{PARSER_VERSION}|{collection}"
+        shape = f"{s.chunk_size}|{s.chunk_overlap}|{PARSER_VERSION}|{collection}"
+        try:
+            stat = path.stat()
+            if stat.st_size > s.max_file_mb * 1_000_000:
+                return f"zu-gross-{stat.st_size}-{stat.st_mtime_ns}|{shape}"
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError as exc:
+            return f"unlesbar-{exc.errno}|{shape}"
+        return f"{digest}|{shape}"
 
     def run(
         self,
@@ -206,7 +219,7 @@ class Ingestor:
         catalog, store, embedder = self.index.catalog, self.index.store, self.index.embedder
         doc_id = f"{item.collection}/{item.source}"
         try:
-            doc = load_document(item.path, item.source, int(self.settings.max_file_mb * 1_000_000))
+            doc = load_bounded(item.path, item.source, bounds_from(self.settings))
         except LoadError as exc:
             catalog.mark_failed(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
                                 fingerprint=item.fingerprint, error=str(exc))

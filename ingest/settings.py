@@ -47,6 +47,23 @@ class Settings(BaseSettings):
         False, description="Keep question vectors in the embedding cache too (benchmarks; off in service)."
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+    max_unpacked_mb: float = Field(
+        200.0, gt=0, description="Files whose compressed content (DOCX parts, PDF streams) unpacks to more than "
+        "this are refused (zip/decompression bombs); pypdf's own 75 MB per stream applies as well."
+    )
+    max_elements: int = Field(
+        500_000, ge=1000, description="HTML and DOCX files with more tags / XML elements than this are refused "
+        "(a 1000-page Word file has about 300,000)."
+    )
+    max_nesting: int = Field(200, ge=16, le=900, description="HTML and DOCX nested deeper than this are refused.")
+    parse_timeout_s: float = Field(60.0, gt=0, description="Parsing one file may take this long, then it fails.")
+    parse_memory_mb: int = Field(
+        1024, ge=128, description="Address-space cap (RLIMIT_AS) of the parser worker process, in MiB."
+    )
+    parse_in_worker: bool = Field(
+        True, description="Parse each file in a worker process with the time and memory limits above. Off only "
+        "for debugging: then a hostile file can stall or exhaust the whole app."
+    )
 
     # -- answering -------------------------------------------------------------------------------
     answer_backend: Literal["extractive", "llamacpp", "openai"] = Field(

@@ -126,9 +126,7 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
                 blocks.append(Block(joined, page=page, headings=tuple(h for _, h in stack), is_heading=is_heading))
 
         lines = [raw.strip() for raw in text.split("\n")]
-        for i, line in enumerate(lines):
-            following = next((ln for ln in lines[i + 1 :] if ln), "")
-            previous = next((ln for ln in reversed(lines[:i]) if ln), "")
+        for line, previous, following in zip(lines, _last_filled(lines), _last_filled(lines[::-1])[::-1], strict=True):
             level = _heading_level(line, numbered_headings, (previous, following))
             if level:
                 flush()
@@ -143,6 +141,15 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
                 paragraph.append(line)
         flush()
     return blocks
+
+
+def _last_filled(lines: list[str]) -> list[str]:
+    """For each line the nearest non-empty line before it ("" if none); linear, as texts may have 100,000s of lines."""
+    result, last = [], ""
+    for line in lines:
+        result.append(last)
+        last = line or last
+    return result
 
 
 def _heading_level(line: str, numbered: bool, neighbours: tuple[str, str] = ("", "")) -> int:
