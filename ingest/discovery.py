@@ -75,8 +75,8 @@ def discover(target: Path) -> tuple[Path, list[Path], list[LeftOut], bool]:
 def _walk(root: Path, folder: Path, files: list[Path], left_out: list[LeftOut]) -> None:
     for path in sorted(folder.iterdir()):
         source = printable(path.relative_to(root).as_posix())
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            left_out.append(LeftOut(source, "Verknüpfung (Symlink) zeigt aus dem Ordner heraus; nicht aufgenommen"))
+        if path.is_symlink() and not path.exists():
+            left_out.append(LeftOut(source, "Verknüpfung (Symlink) ins Leere; Ziel prüfen"))
             continue
         problem = name_problem(path.name)
         if path.is_dir():

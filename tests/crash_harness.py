@@ -19,9 +19,10 @@ from pathlib import Path
 
 from ingest.chunking import chunk_document
 from ingest.collections import load_collections
+from ingest.discovery import discover
 from ingest.index import open_index
 from ingest.loaders import load_document
-from ingest.pipeline import Ingestor, discover
+from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -206,7 +207,7 @@ def run_killed(settings: Settings, mode: str, value: float, fork: bool = False) 
 def expected_chunk_ids(settings: Settings) -> set[str]:
     """What the pure chunker makes of the corpus folder, computed the way the pipeline does."""
     collections = load_collections(settings.collections_path)
-    root, files, _ = discover(settings.corpus_dir)
+    root, files, _, _ = discover(settings.corpus_dir)
     ids: set[str] = set()
     for path in files:
         source = path.relative_to(root).as_posix()

@@ -188,17 +188,16 @@ def test_discovery_lists_every_file_it_leaves_out(fake_index: Index, tmp_path: P
              "datei.xyz": "nicht unterstützt"}
     for name in [*names, "_übersicht.md", "normal.md"]:
         (folder / name).write_text(text, encoding="utf-8")
-    (folder / "link.md").symlink_to(tmp_path / "ausserhalb.md")
-    (tmp_path / "ausserhalb.md").write_text(text)
+    (folder / "link.md").symlink_to(tmp_path / "gibt-es-nicht.md")
     report = Ingestor(fake_index).run([folder])
     skipped = {r.source: r.error or "" for r in report.results if r.status == "skipped"}
     assert {r.source for r in report.results if r.status == "added"} == {"_übersicht.md", "normal.md"}
-    assert len(skipped) == len(names) + 2  # + the hidden folder and the symlink out of the folder
+    assert len(skipped) == len(names) + 2  # + the hidden folder and the dangling symlink
     for name, reason in names.items():
         shown = next(s for s in skipped if s.startswith(name[:2]) and s.endswith(name[-3:]))
         assert reason in skipped[shown]
     assert "\x1b" not in "".join(skipped)  # no escape sequence reaches an admin's terminal
-    assert "1 Dateien" in skipped[".git/"] and "Symlink" in skipped["link.md"]
+    assert "1 Dateien" in skipped[".git/"] and "ins Leere" in skipped["link.md"]
     monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(tmp_path / "cli-data"))
     monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
     assert cli(["--quiet", str(folder)]) == 0
