@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.collections import ALL_DEPARTMENTS, CollectionsConfig
 from ingest.index import open_index
 from ingest.pipeline import LABELS, FileResult, IngestBusyError, Ingestor, IngestReport
 from ui.service import Services, ingest_targets
@@ -140,12 +141,24 @@ def statistics(services: Services, account: Account | None) -> tuple[str, list[l
     services.require_admin(account)
     stats = services.assistant.index.catalog.stats()
     titles = services.collection_titles()
-    rows = [[titles.get(name, name), name, values["documents"], values["chunks"]]  # type: ignore[index]
+    config = services.assistant.index.collections
+    rows = [[titles.get(name, name), name, values["documents"], values["chunks"],  # type: ignore[index]
+             readers(config, name)]
             for name, values in sorted(stats["collections"].items())]  # type: ignore[union-attr]
     text = (f"**{stats['documents']} Dokumente, {stats['chunks']} Abschnitte (Chunks)**, "
             f"{stats['failed_files']} fehlerhafte Dateien · letzter Ingest: {stats['last_ingest'] or 'noch keiner'} · "
             f"Antwort-Backend: {services.assistant.backend.name}")
     return text, rows
+
+
+def readers(config: CollectionsConfig, name: str) -> str:
+    """Who reads a collection, as admins need to check it; an undeclared one is called out."""
+    declared = config.collections.get(name)
+    if declared is None:
+        return "NICHT EINGETRAGEN: niemand außer read_all (in collections.toml eintragen)"
+    if ALL_DEPARTMENTS in declared.departments:
+        return "alle Abteilungen"
+    return ", ".join(config.departments.get(d, d) for d in declared.departments)
 
 
 def feedback_rows(services: Services, account: Account | None) -> list[list[object]]:

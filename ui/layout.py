@@ -122,8 +122,8 @@ def build_ui(services: Services) -> gr.Blocks:
 
             with gr.Tab("Verwaltung", id="verwaltung", visible=False) as admin_tab:
                 stats_text = gr.Markdown()
-                stats_table = gr.Dataframe(headers=["Sammlung", "ID", "Dokumente", "Chunks"], interactive=False,
-                                           label="Index nach Sammlung")
+                stats_table = gr.Dataframe(headers=["Sammlung", "ID", "Dokumente", "Chunks", "Sichtbar für"],
+                                           interactive=False, label="Index nach Sammlung")
                 refresh = gr.Button("Übersicht aktualisieren", size="sm")
                 with gr.Accordion("Dokumente hochladen", open=True):
                     files = NamedFiles(file_count="multiple", elem_id="upload",

@@ -68,9 +68,22 @@ def test_statistics_and_gap_report_csv(services: Services, tmp_path: Path) -> No
         services.assistant.logbook.record_gap(question, None)
     text, rows = admin.statistics(services, boss)
     assert "Dokumente" in text and {r[1] for r in rows} >= {"buergerservice", "personal"}
+    visible = {r[1]: r[4] for r in rows}
+    assert visible["personal"] == "Personalamt" and visible["buergerservice"] == "alle Abteilungen"
     csv_text = admin.gap_csv(services, boss, tmp_path).read_text(encoding="utf-8-sig")
     lines = csv_text.splitlines()
     assert lines[0] == "Frage;Anzahl;Zuletzt gefragt" and lines[1].startswith("Wo parke ich?;2;")
+
+
+def test_statistics_call_out_an_undeclared_collection(services: Services, tmp_path: Path) -> None:
+    from ingest.pipeline import Ingestor
+
+    folder = tmp_path / "tippfehler"
+    folder.mkdir()
+    (folder / "faq.md").write_text("# FAQ\n\nDie Beurteilungsrunde beginnt im Mai mit Gesprächen im Team.\n")
+    Ingestor(services.assistant.index).run([folder], collection="persnal")
+    _, rows = admin.statistics(services, services.account("admin"))
+    assert "NICHT EINGETRAGEN" in {r[1]: r[4] for r in rows}["persnal"]
 
 
 def test_document_route_checks_the_department_of_the_signed_in_user(services: Services) -> None:
