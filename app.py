@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ingest.settings import SettingsError, load_settings
+from core.settings import SettingsError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:

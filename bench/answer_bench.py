@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bot.assistant import Assistant
+from core.settings import load_settings
 from eval.metrics import percentile
-from ingest.settings import load_settings
 
 QUESTIONS = [
     "Hundesteuer", "Was kostet ein Personalausweis?", "Wohngeld Unterlagen", "Sperrmüll anmelden",

@@ -11,13 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.embed import FakeEmbedder, make_embedder
+from core.index import open_index
+from core.settings import load_settings
 from ingest.chunking import chunk_document
 from ingest.discovery import discover
-from ingest.embed import FakeEmbedder, make_embedder
-from ingest.index import open_index
 from ingest.loaders import load_document
 from ingest.pipeline import Ingestor
-from ingest.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from bot.assistant import Assistant  # noqa: E402
-from ingest.index import open_index  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
+from core.index import open_index  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 from crash_harness import WORDS, crash_rounds, crash_settings, make_corpus, run_ingest  # noqa: E402
 

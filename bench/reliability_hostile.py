@@ -20,9 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the generators live with the tests (tests/hostile.py)
 
+from core.settings import Settings  # noqa: E402
 from ingest.loaders import LimitError, LoadError  # noqa: E402
 from ingest.sandbox import Sandbox, bounds_from  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
 
 from hostile import (  # noqa: E402
     deep_html,

@@ -101,7 +101,7 @@ def probe(url: str, corpus: Path) -> dict[str, object]:
 
 
 def prepare(path: Path) -> None:
-    from ingest.collections import load_collections
+    from core.permissions import load_collections
     from ui.users import add_user
 
     departments = load_collections(REPO / "corpus" / "collections.toml").departments

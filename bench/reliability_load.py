@@ -194,7 +194,7 @@ def run(sessions: int = 20, questions: int = 10) -> dict[str, object]:
             outcomes = load(url, users, PASSWORD, asked)
             wall = time.perf_counter() - started
     result = summary(outcomes, sessions, wall)
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     defaults = Settings.model_fields
     result.update({"questions_per_session": questions, "backend": "extractive",

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.logbook import Logbook
-from ingest.settings import Settings
+from core.settings import Settings
 
 DAYS, GAPS_PER_DAY, FEEDBACK_PER_DAY = 180, 200, 20
 RESULTS = Path(__file__).parent / "results" / "reliability.json"

@@ -8,9 +8,9 @@ import sys
 
 from bot.assistant import OPERATOR, Assistant, QuestionError, User
 from bot.models import Answer
-from ingest.collections import CollectionsError
-from ingest.index import IndexMismatchError
-from ingest.settings import SettingsError, load_settings
+from core.index import IndexMismatchError
+from core.permissions import CollectionsError
+from core.settings import SettingsError, load_settings
 
 
 def format_answer(answer: Answer) -> str:

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.abstain import QUESTION_FEATURES, Evidence, Thresholds, no_answer_text, question_row, should_abstain
 from bot.backends import make_backend
@@ -26,8 +26,9 @@ from bot.models import Answer, Hit
 from bot.ranker import ABSTENTION_FILE, RANKER_FILE, load_model
 from bot.rerank import make_reranker
 from bot.retrieval import CandidatePool, HybridRetriever, QueryTerms
-from ingest.index import Index, open_index
-from ingest.settings import Settings
+from core.index import Index, open_index
+from core.permissions import OPERATOR, User, readable_collections
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +37,6 @@ _ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
 
 class QuestionError(ValueError):
     """A question that cannot be asked (empty, too long, unknown style); the message is for the user."""
-
-
-@dataclass(frozen=True)
-class User:
-    """Who asks. `department` decides which collections retrieval may touch; an unknown or empty one none.
-
-    Managing documents (`is_admin`) is not reading them: only `read_all` reads every collection, the
-    undeclared ones included.
-    """
-
-    name: str | None = None
-    department: str | None = None
-    is_admin: bool = False
-    read_all: bool = False
-
-
-# The local operator (CLI, Python API, benchmark): whoever runs these can read data_dir anyway.
-OPERATOR = User(name="operator", read_all=True)
 
 
 def make_retriever(settings: Settings, index: Index) -> HybridRetriever:
@@ -90,16 +73,9 @@ class Assistant:
         Always a list, so every query carries the filter: a chunk without a collection matches nobody.
         """
         user = user or OPERATOR
-        config = self.index.collections
-        if user.read_all:
-            allowed = sorted(n for n in set(config.collections) | set(self.index.catalog.collections()) if n)
-        else:
-            if not config.knows(user.department):
-                log.warning("Abteilung unbekannt oder leer: keine Sammlung freigegeben (fail closed)")
-            allowed = config.visible_to(user.department)
-        if requested is not None:
-            allowed = [c for c in requested if c in allowed]
-        return allowed
+        if not user.read_all and not self.index.collections.knows(user.department):
+            log.warning("Abteilung unbekannt oder leer: keine Sammlung freigegeben (fail closed)")
+        return readable_collections(user, self.index.collections, self.index.catalog.collections(), requested)
 
     # -- asking -----------------------------------------------------------------------------------
     def ask(self, question: str, user: User | None = None, history: list[tuple[str, str]] | None = None,

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from bot.models import Hit, Source
-from ingest.analyzer import analyze
-from ingest.chunking import split_sentences
+from core.analysis import analyze
+from core.sentences import split_sentences
 
 _MARKER = re.compile(r"\s?\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 SNIPPET_CHARS = 420

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer_type import cue
-from ingest.analyzer import STOPWORDS, tokenize
+from core.analysis import STOPWORDS, tokenize
 
 _CONTINUES = re.compile(r"^(und|aber|auch|was ist mit|wie ist es mit|und was|gilt das)\b", re.I)
 _PRONOUN = re.compile(r"\b(das|dies|diese[rsnm]?|dafür|dazu|davon|darauf|dort|da|es|er|sie|ihn|ihm|dem|den)\b", re.I)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.analyzer import analyze
+from core.analysis import analyze
 
 PASSAGE_FEATURES = (
     "dense",  # cosine of question and passage

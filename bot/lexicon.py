@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.analyzer import analyze
+from core.analysis import analyze
 
 BUNDLED = Path(__file__).parent / "data" / "lexikon.toml"
 

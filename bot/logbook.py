@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingest.settings import Settings, SettingsError, load_settings
+from core.settings import Settings, SettingsError, load_settings
 
 LOGBOOK_FILE = "logbook.sqlite"
 Clock = Callable[[], datetime]

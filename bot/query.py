@@ -46,7 +46,7 @@ def topic_terms(question: str) -> list[str]:
 
     A sentence-initial word counts only when it is no stopword ("Wie", "Wann", "Gibt").
     """
-    from ingest.analyzer import STOPWORDS, analyze, fold
+    from core.analysis import STOPWORDS, analyze, fold
 
     terms: list[str] = []
     for match in _WORD.finditer(question):

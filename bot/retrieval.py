@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from bot.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from bot.features import Signals, defined_terms, feature_matrix
 from bot.fusion import coverage, fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, declared_abbreviations
 from bot.models import Hit
 from bot.query import LegalRef, document_numbers, legal_references, topic_terms
-from ingest.analyzer import analyze
-from ingest.catalog import StoredChunk
-from ingest.index import Index
-from ingest.models import passage_text
+from core.analysis import analyze
+from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
+from core.index import Index
+from core.records import StoredChunk, passage_text
 
 if TYPE_CHECKING:
     from bot.ranker import LinearModel

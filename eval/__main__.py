@@ -9,11 +9,11 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from core.permissions import CollectionsError
+from core.settings import Settings, SettingsError, load_settings
 from eval.questions import QuestionFileError, load_questions
 from eval.report import table, text_table, write_reports
 from eval.runner import BenchmarkError, build_systems, check_gates, run_benchmark, settings_summary
-from ingest.collections import CollectionsError
-from ingest.settings import Settings, SettingsError, load_settings
 
 DEFAULT_CACHE = Path(".cache") / "embeddings.sqlite"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from core.permissions import CollectionsConfig
 from eval.metrics import evidence_found, is_relevant
 from eval.questions import Question
-from ingest.collections import CollectionsConfig
 
 
 def problems_of(questions: Sequence[Question], chunks: Sequence[dict[str, Any]],

@@ -10,12 +10,12 @@ from typing import Any
 
 from tqdm import tqdm
 
+from core.index import Index, open_index
+from core.settings import Settings
 from eval.questions import Question
 from eval.scoring import aggregate, by_group, score
 from eval.systems import AuskunftSystem, RetrieverBaseline, System, TextbookLlamaIndex
-from ingest.index import Index, open_index
 from ingest.pipeline import Ingestor
-from ingest.settings import Settings
 
 BASELINES = ("BM25", "Dicht (e5)", "RRF", "llama-index Standard")
 

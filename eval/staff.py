@@ -98,9 +98,9 @@ def report(name: str, summary: Mapping[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from bot.assistant import Assistant
+    from core.permissions import CollectionsError
+    from core.settings import SettingsError, load_settings
     from eval.runner import BenchmarkError, open_configured
-    from ingest.collections import CollectionsError
-    from ingest.settings import SettingsError, load_settings
 
     parser = argparse.ArgumentParser(prog="python -m eval.staff", description="Fragen von Beschäftigten, Ende zu Ende.")
     parser.add_argument("--questions", type=Path, action="append", required=True, help="JSONL-Datei")

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.assistant import Assistant, QuestionError, User
+from bot.assistant import Assistant, QuestionError
 from bot.retrieval import HybridRetriever
+from core.index import Index
+from core.permissions import OPERATOR, User, readable_collections
 from eval.questions import Question
 from ingest.chunking import text_hash
-from ingest.index import Index
 
 RANK_DEPTH = 10
 
@@ -37,11 +38,10 @@ class System(Protocol):
     def run(self, question: Question) -> Outcome: ...
 
 
-def _allowed(index: Index, department: str | None) -> list[str] | None:
-    """The collections a department may search (None = unrestricted), as the assistant decides it."""
-    if department is None:
-        return None
-    return index.collections.visible_to(department)
+def _allowed(index: Index, department: str | None) -> list[str]:
+    """The collections a question's department may search, by the one rule the assistant applies too."""
+    user = OPERATOR if department is None else User(department=department)
+    return readable_collections(user, index.collections, index.catalog.collections())
 
 
 def _meta(hit: Any) -> dict[str, Any]:
@@ -135,7 +135,7 @@ class TextbookLlamaIndex:
         for scored in results:
             node = scored.node
             meta = dict(node.metadata)
-            if allowed is not None and meta.get("collection") not in allowed:
+            if meta.get("collection") not in allowed:
                 continue  # the textbook pipeline has no permissions; filtered so the comparison is fair
             start, end = node.start_char_idx or 0, node.end_char_idx or 0
             touched = [(s, p) for a, b, s, p in self._spans.get(meta["source"], []) if a < end and b > start]

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest.collections import ALL_DEPARTMENTS, CollectionsError
-from ingest.index import Index, IndexMismatchError, open_index
+from core.index import Index, IndexMismatchError, open_index
+from core.permissions import ALL_DEPARTMENTS, CollectionsError
+from core.settings import SettingsError, load_settings
 from ingest.pipeline import LABELS, IngestBusyError, Ingestor, IngestReport
-from ingest.settings import SettingsError, load_settings
 
 
 def format_report(report: IngestReport) -> str:

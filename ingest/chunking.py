@@ -7,50 +7,20 @@ never let a chunk cross a section, which the splitter (working on plain strings)
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 
-from ingest.models import Block, Chunk, LoadedDocument
+from core.records import Chunk
+from core.sentences import split_sentences
+from ingest.models import Block, LoadedDocument
 from ingest.structure import LIST_ITEM, section_of
 
 TokenCounter = Callable[[str], int]
 
-# German abbreviations after which a period does not end the sentence.
-_ABBREVIATIONS = {
-    "abs", "nr", "art", "s", "z", "b", "bzw", "ggf", "vgl", "ca", "dr", "str", "tel", "u", "a", "d", "h",
-    "i", "v", "m", "gem", "inkl", "evtl", "max", "min", "mind", "ziff", "buchst", "lit", "bzgl", "zzgl",
-    "hr", "fr", "prof", "nrn", "st", "std", "mio", "mrd", "jan", "feb", "febr", "aug", "sept", "okt",
-    "nov", "dez", "zb", "ua", "dh", "sog", "usf", "e", "g", "k", "o", "f", "ff", "rn", "bl", "kap",
-}
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(§])")
-_LAST_WORD = re.compile(r"(\w+)\.$")
-
-
 def approx_tokens(text: str) -> int:
     """Model tokens, estimated: German text runs at about four characters per XLM-R/BERT token."""
     return max(1, (len(text) + 3) // 4)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split German text into sentences; list items (lines) stay separate; abbreviations hold."""
-    sentences: list[str] = []
-    text = text.replace(" • ", "\n• ")  # PDF bullets that extraction ran into the previous line
-    for line in text.split("\n"):
-        pieces = _SENTENCE_END.split(line.strip())
-        current = ""
-        for piece in pieces:
-            current = f"{current} {piece}" if current else piece
-            match = _LAST_WORD.search(current)
-            word = match.group(1) if match else ""
-            if word and (word.lower() in _ABBREVIATIONS or (word.isdigit() and len(word) <= 2)):
-                continue
-            sentences.append(current)
-            current = ""
-        if current:
-            sentences.append(current)
-    return [s for s in sentences if s.strip()]
 
 
 @dataclass(frozen=True)

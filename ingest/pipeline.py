@@ -19,10 +19,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ingest.catalog import now_iso
+from core.clock import now_iso
+from core.index import Index
 from ingest.chunking import chunk_document
 from ingest.discovery import discover
-from ingest.index import Index
 from ingest.loaders import LoadError, supported_suffixes
 from ingest.sandbox import bounds_from, load_bounded
 

@@ -24,7 +24,7 @@ from ingest.loaders import LimitError, LoadError, LoadLimits, load_document
 from ingest.models import LoadedDocument
 
 if TYPE_CHECKING:
-    from ingest.settings import Settings
+    from core.settings import Settings
 
 MB = 1_000_000
 STARTUP_SECONDS = 60.0  # importing pypdf/lxml/docx on a busy machine; not charged to the first file

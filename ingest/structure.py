@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core.analysis import MONTHS
 from ingest.models import Block
 from ingest.text_clean import unwrap_lines
 
@@ -23,7 +24,6 @@ _TOC_ENTRY = re.compile(r"\s\d{1,3}$")  # "2. Aktuelle Situation 2": a table-of-
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|`)")
 _HTML_TAG = re.compile(r"<[^>]+>")
-MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 # "3. Bauzeichnungen" is an item; "31. Mai" wrapped to the start of a line is a date
 LIST_ITEM = re.compile(rf"^\s*([-*+•]|\d{{1,3}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 _LIST_ITEM = LIST_ITEM

@@ -12,12 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from core.embed import FakeEmbedder
+from core.index import open_index
+from core.settings import load_settings
 from eval.checks import problems_of
 from eval.questions import load_questions
-from ingest.embed import FakeEmbedder
-from ingest.index import open_index
 from ingest.pipeline import Ingestor
-from ingest.settings import load_settings
 
 
 def main() -> int:

@@ -22,6 +22,8 @@ import numpy as np
 from bot.lexicon import BUNDLED, load_lexicon
 from bot.ranker import ABSTENTION_FILE, RANKER_FILE
 from bot.retrieval import HybridRetriever
+from core.index import open_index
+from core.settings import load_settings
 from eval.training import (
     Example,
     QuestionSet,
@@ -34,9 +36,7 @@ from eval.training import (
     train_abstention,
     train_ranker,
 )
-from ingest.index import open_index
 from ingest.pipeline import Ingestor
-from ingest.settings import load_settings
 
 
 def corpus_view(qset: QuestionSet, work: Path) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embed import Embedder, FakeEmbedder
-from ingest.index import Index, open_index
-from ingest.settings import Settings, load_settings
+from core.embed import Embedder, FakeEmbedder
+from core.index import Index, open_index
+from core.settings import Settings, load_settings
 
 pytest_plugins = ["browser_app"]  # fixtures of the browser tests (app server, chromium)
 
@@ -63,7 +63,7 @@ def fake_index(tmp_path: Path) -> Iterator[Index]:
 
 @pytest.fixture(scope="session")
 def e5_embedder() -> Embedder:
-    from ingest.embed import E5Embedder
+    from core.embed import E5Embedder
 
     return E5Embedder()
 

@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.index import open_index
+from core.permissions import load_collections
+from core.settings import Settings, load_settings
 from ingest.chunking import chunk_document
-from ingest.collections import load_collections
 from ingest.discovery import discover
-from ingest.index import open_index
 from ingest.loaders import load_document
 from ingest.pipeline import Ingestor
-from ingest.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTIONS = REPO / "corpus" / "collections.toml"
@@ -144,7 +144,7 @@ def killed_main(mode: str, value: float, argv: list[str]) -> None:
     import signal
     import threading
 
-    from ingest import catalog, store
+    from core import catalog, store
     from ingest.__main__ import main
 
     seen = [0]

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.collections import ALL_DEPARTMENTS, CollectionsConfig
-from ingest.index import open_index
+from core.index import open_index
+from core.permissions import ALL_DEPARTMENTS, CollectionsConfig
 from ingest.pipeline import LABELS, FileResult, IngestBusyError, Ingestor, IngestReport
 from ui.service import Services, ingest_targets
 from ui.uploads import UploadError, safe_filename, store_upload

@@ -10,8 +10,8 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.catalog import Catalog
-from ingest.collections import CollectionsConfig
+from core.catalog import Catalog
+from core.permissions import CollectionsConfig
 from ingest.loaders import LoadError, load_document
 from ingest.models import LoadedDocument
 from ingest.structure import section_of

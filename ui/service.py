@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.assistant import Assistant, User
-from ingest.settings import Settings
+from core.settings import Settings
 from ui.users import Account, UserDirectory
 
 # Single-user demo without a users file: the person at the machine may manage and read everything.

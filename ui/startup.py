@@ -8,11 +8,11 @@ from bot.assistant import Assistant
 from bot.backends import make_backend
 from bot.backends.base import AnswerBackend
 from bot.backends.llm import BackendUnavailableError
-from ingest.collections import CollectionsError
-from ingest.embed import Embedder
-from ingest.index import Index, IndexMismatchError, open_index
+from core.embed import Embedder
+from core.index import Index, IndexMismatchError, open_index
+from core.permissions import CollectionsError
+from core.settings import Settings
 from ingest.pipeline import IngestBusyError, Ingestor
-from ingest.settings import Settings
 from ui.service import Services, ingest_targets
 from ui.users import UsersError, load_users
 

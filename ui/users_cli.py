@@ -6,8 +6,8 @@ import argparse
 import getpass
 import sys
 
-from ingest.collections import CollectionsError, load_collections
-from ingest.settings import SettingsError, load_settings
+from core.permissions import CollectionsError, load_collections
+from core.settings import SettingsError, load_settings
 from ui.users import UsersError, add_user, load_users
 
 

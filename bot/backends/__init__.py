@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.backends.base import AnswerBackend
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 def make_backend(settings: Settings) -> AnswerBackend:

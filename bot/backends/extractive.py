@@ -19,9 +19,8 @@ from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
-from ingest.analyzer import analyze
-from ingest.chunking import split_sentences
-from ingest.structure import MONTHS
+from core.analysis import MONTHS, analyze
+from core.sentences import split_sentences
 
 _LIST_MARK = re.compile(rf"^([-*•]|\(\d+[a-z]?\)|\d{{1,2}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 # a section heading that PDF text runs into the first sentence: "§ 4 Steuersätze (1) Die Steuer …"

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.backends.base import AnswerRequest, BackendResult
 from bot.prompts import condense_prompt, parse_verdict, sufficiency_prompt, system_prompt, user_prompt
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 class BackendUnavailableError(RuntimeError):

@@ -11,8 +11,8 @@ import pytest
 
 from bot.assistant import Assistant, make_retriever
 from bot.retrieval import HybridRetriever
+from core.index import Index
 from eval.metrics import recall_at, relevance
-from ingest.index import Index
 
 from conftest import REPO, SHARED
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Assistant, QuestionError, User
-from ingest.embed import Embedder
-from ingest.index import Index, open_index
+from core.embed import Embedder
+from core.index import Index, open_index
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS, EMBED_CACHE, make_settings

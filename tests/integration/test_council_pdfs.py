@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import make_retriever
+from core.embed import Embedder
+from core.index import open_index
+from core.settings import load_settings
 from eval.metrics import recall_at, relevance
-from ingest.embed import Embedder
-from ingest.index import open_index
 from ingest.pipeline import Ingestor
-from ingest.settings import load_settings
 
 from conftest import COUNCIL, EMBED_CACHE, REPO, require_shared
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Assistant
-from ingest.index import open_index
-from ingest.settings import Settings
+from core.index import open_index
+from core.settings import Settings
 
 from crash_harness import REPO, WORDS, cli_env, crash_rounds, crash_settings, make_corpus, rerun_in_process, run_ingest
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embed import FakeEmbedder
+from core.embed import FakeEmbedder
 from ingest.pipeline import Ingestor
 
 from conftest import build_index, make_settings

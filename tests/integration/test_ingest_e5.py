@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embed import Embedder
-from ingest.index import Index, open_index
+from core.embed import Embedder
+from core.index import Index, open_index
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS, EMBED_CACHE, REPO, make_settings

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ingest.index import Index
+from core.index import Index
 from ingest.pipeline import Ingestor
 
 from conftest import LAWS

@@ -12,7 +12,7 @@ import pytest
 from bot.assistant import Assistant
 from bot.backends.llm import BackendUnavailableError, LlamaCppBackend, OpenAIBackend
 from bot.models import Answer
-from ingest.index import Index
+from core.index import Index
 
 from servers import free_port, running
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.rerank import CrossEncoderReranker, make_reranker
 from bot.retrieval import HybridRetriever
-from ingest.index import Index
+from core.index import Index
 
 pytestmark = pytest.mark.integration
 

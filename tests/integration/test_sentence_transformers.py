@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embed import make_embedder
-from ingest.index import open_index
+from core.embed import make_embedder
+from core.index import open_index
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS, make_settings

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Assistant
+from core.index import Index
 from eval.questions import load_questions
 from eval.staff import main as staff_main
 from eval.staff import run, summarise
-from ingest.index import Index
 
 from conftest import REPO
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embed import FakeEmbedder
-from ingest.store import ChromaStore, open_chroma
+from core.embed import FakeEmbedder
+from core.store import ChromaStore, open_chroma
 
 from files import make_chunks
 from servers import free_port, running

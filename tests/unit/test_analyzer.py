@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.analyzer import analyze, fold
+from core.analysis import analyze, fold
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import Index
+from core.index import Index
 from ingest.loaders import LimitError, LoadError, LoadLimits, load_document
 from ingest.pipeline import Ingestor
 from ingest.sandbox import Bounds, Sandbox, bounds_from, load_bounded

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.analyzer import analyze
-from ingest.catalog import Catalog
+from core.analysis import analyze
+from core.catalog import Catalog
 
 from files import make_chunks
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.collections import CollectionsError, load_collections
+from core.permissions import CollectionsError, load_collections
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import Index
+from core.index import Index
 from ingest.pipeline import Ingestor
 
 from conftest import build_index, make_settings
@@ -61,7 +61,7 @@ def test_the_generation_counts_committed_chunk_changes_only(fake_index: Index, c
 
 def test_an_open_index_sees_what_another_index_committed_after_sync(tmp_path: Path, corpus_copy: Path) -> None:
     settings = make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite")
-    from ingest.embed import FakeEmbedder
+    from core.embed import FakeEmbedder
 
     reader = build_index(settings, FakeEmbedder())
     Ingestor(reader).run([corpus_copy / "bauen"])

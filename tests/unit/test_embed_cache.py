@@ -3,8 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embed import FakeEmbedder
-from ingest.embed_cache import CachedEmbedder
+from core.embed import FakeEmbedder
+from core.embed_cache import CachedEmbedder
 
 pytestmark = pytest.mark.unit
 

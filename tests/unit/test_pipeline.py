@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from core.embed import FakeEmbedder
+from core.index import Index, IndexMismatchError
 from ingest.__main__ import main as cli
-from ingest.embed import FakeEmbedder
-from ingest.index import Index, IndexMismatchError
 from ingest.pipeline import Ingestor
 
 from conftest import build_index, make_settings
@@ -206,7 +206,7 @@ def test_discovery_lists_every_file_it_leaves_out(fake_index: Index, tmp_path: P
 
 def test_bad_collection_names_are_refused_before_anything_changes(fake_index: Index, corpus_copy: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from ingest.collections import CollectionsError
+    from core.permissions import CollectionsError
 
     with pytest.raises(CollectionsError, match="Ungültiger Name"):
         Ingestor(fake_index).run([corpus_copy / "bauen"], collection="../../etc")

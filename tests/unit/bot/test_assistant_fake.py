@@ -8,7 +8,7 @@ import pytest
 from bot.assistant import OPERATOR, Assistant, User
 from bot.backends.base import AnswerRequest, BackendResult
 from bot.models import Answer, Hit
-from ingest.index import Index
+from core.index import Index
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
+from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
 from bot.backends.extractive import ExtractiveBackend
 from bot.citations import make_sources
 from bot.models import Hit
-from ingest.analyzer import analyze
+from core.analysis import analyze
 
 pytestmark = pytest.mark.unit
 

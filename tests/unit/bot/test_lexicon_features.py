@@ -9,7 +9,7 @@ from bot.answer_type import asked_type, holds
 from bot.features import PASSAGE_FEATURES, Signals, feature_matrix
 from bot.lexicon import BUNDLED, LexiconError, declared_abbreviations, load_lexicon, make_lexicon
 from bot.ranker import LinearModel, ModelFileError, fit_logistic, load_model
-from ingest.analyzer import analyze
+from core.analysis import analyze
 
 pytestmark = pytest.mark.unit
 

@@ -150,8 +150,8 @@ def test_cli_purges_with_the_configured_retention_and_forgets_users(tmp_path: Pa
 
 def test_logbook_path_is_where_the_assistant_writes(tmp_path: Path) -> None:
     from bot.assistant import Assistant
-    from ingest.embed import FakeEmbedder
-    from ingest.index import open_index
+    from core.embed import FakeEmbedder
+    from core.index import open_index
 
     from conftest import make_settings
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.retrieval import HybridRetriever
-from ingest.index import Index
+from core.index import Index
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS
@@ -52,7 +52,7 @@ def test_reranker_reorders_but_keeps_exact_matches_first(retriever: HybridRetrie
 def test_two_builds_of_one_corpus_rank_alike(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The HNSW graph is built single-threaded with a wide search beam: a benchmark on a rebuilt index
     ranks exactly as on the first one (two multi-threaded builds differed in recall@5 by 0.014)."""
-    from ingest.embed import FakeEmbedder
+    from core.embed import FakeEmbedder
 
     from conftest import build_index, make_settings
 

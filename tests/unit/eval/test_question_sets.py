@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
+from core.index import Index
 from eval.checks import problems_of
 from eval.questions import load_questions
-from ingest.index import Index
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS, REPO

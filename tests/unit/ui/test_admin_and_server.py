@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.index import Index
+from core.index import Index
 from ui import admin
 from ui.server import create_app
 from ui.service import NotAllowed, Services

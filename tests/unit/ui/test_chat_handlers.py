@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Answer, Source
-from ingest.index import Index
+from core.index import Index
 from ui.chat import KEEP, THINKING, ChatState, give_feedback, respond
 from ui.render import answer_markdown, highlighted, sources_html
 from ui.service import Services

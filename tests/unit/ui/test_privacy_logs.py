@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import QuestionError, User
-from ingest.index import Index
+from core.index import Index
 from ui.chat import ChatState, give_feedback, respond
 from ui.users import add_user, load_users
 

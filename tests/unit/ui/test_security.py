@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from bot.assistant import Assistant
 from bot.backends.extractive import ExtractiveBackend
-from ingest.index import Index
+from core.index import Index
 from ui.security import HEADERS, SessionTokens, audit_name, cross_site
 from ui.server import WRONG_LOGIN, create_app
 from ui.service import Services
@@ -253,7 +253,7 @@ def test_demo_and_trusted_header_modes(fake_index: Index, tmp_path: Path) -> Non
 
 
 def test_lockout_below_free_failures_is_a_settings_error(tmp_path: Path) -> None:
-    from ingest.settings import SettingsError, load_settings
+    from core.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError, match="login_lockout_failures"):
         load_settings(data_dir=tmp_path, login_free_failures=5, login_lockout_failures=3)

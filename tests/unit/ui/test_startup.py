@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embed import FakeEmbedder
+from core.embed import FakeEmbedder
 from ui.startup import StartupError, prepare
 
 from conftest import make_settings

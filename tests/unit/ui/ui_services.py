@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.backends.extractive import ExtractiveBackend
-from ingest.index import Index
+from core.index import Index
 from ingest.pipeline import Ingestor
 from ui.service import Services
 from ui.users import UserDirectory, add_user, load_users

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from ingest.catalog import Catalog
-from ingest.collections import CollectionsConfig, load_collections
-from ingest.embed import Embedder, make_embedder
-from ingest.embed_cache import CachedEmbedder
-from ingest.settings import Settings
-from ingest.store import VectorStore, open_chroma
+from core.catalog import Catalog
+from core.embed import Embedder, make_embedder
+from core.embed_cache import CachedEmbedder
+from core.permissions import CollectionsConfig, load_collections
+from core.settings import Settings
+from core.store import VectorStore, open_chroma
 
 
 class IndexMismatchError(RuntimeError):

@@ -8,13 +8,12 @@ passed in, so Chroma's own default embedding function (which would download a mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from ingest.models import Chunk
+from core.records import Chunk, VectorHit
 
 COLLECTION = "auskunft"
 _BATCH = 2000
@@ -23,14 +22,6 @@ _BATCH = 2000
 # approximate top-k practically exact at municipal corpus sizes. Applies to collections created from now on.
 HNSW = {"hnsw:space": "cosine", "hnsw:num_threads": 1, "hnsw:construction_ef": 200, "hnsw:search_ef": 200,
         "hnsw:M": 32}
-
-
-@dataclass(frozen=True)
-class VectorHit:
-    id: str
-    score: float  # cosine similarity
-    text: str
-    metadata: dict[str, Any]
 
 
 class VectorStore(Protocol):

@@ -12,11 +12,11 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.analyzer import ANALYZER_VERSION, analyze
-from ingest.models import Chunk, passage_text
+from core.analysis import ANALYZER_VERSION, analyze
+from core.clock import now_iso
+from core.records import Chunk, StoredChunk, passage_text
 
 SCHEMA_VERSION = 2  # 2: chunks.section
 
@@ -67,19 +67,6 @@ class FileRecord:
     error: str | None
     failed_fingerprint: str | None
     updated_at: str
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    id: str
-    doc_id: str
-    collection: str
-    text: str
-    metadata: dict[str, object]
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def keyword_terms(chunk: Chunk) -> str:

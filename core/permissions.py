@@ -169,3 +169,38 @@ def _in_file(path: Path, where: str, check: Callable[[], object]) -> None:
         check()
     except CollectionsError as exc:
         raise CollectionsError(f"{path}: {where}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class User:
+    """Who asks. `department` decides which collections retrieval may touch; an unknown or empty one none.
+
+    Managing documents (`is_admin`) is not reading them: only `read_all` reads every collection, the
+    undeclared ones included.
+    """
+
+    name: str | None = None
+    department: str | None = None
+    is_admin: bool = False
+    read_all: bool = False
+
+
+# The local operator (CLI, Python API, benchmark): whoever runs these can read data_dir anyway.
+OPERATOR = User(name="operator", read_all=True)
+
+
+def readable_collections(user: User, config: CollectionsConfig, indexed: Iterable[str],
+                         requested: Iterable[str] | None = None) -> list[str]:
+    """The one permission rule: the collections `user` may search, narrowed to `requested`.
+
+    `read_all` reads every declared and every indexed collection; anyone else what `config` grants their
+    department, and an unknown or empty department nothing. Always a list, so every query carries the
+    filter and a chunk without a collection matches nobody.
+    """
+    if user.read_all:
+        allowed = sorted(n for n in set(config.collections) | set(indexed) if n)
+    else:
+        allowed = config.visible_to(user.department)
+    if requested is not None:
+        allowed = [c for c in requested if c in allowed]
+    return allowed

@@ -10,6 +10,8 @@ import re
 from functools import lru_cache
 
 ANALYZER_VERSION = "de-1"
+# German month names: a "3. März" opening a line is a date, not a numbered list item
+MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 
 _TOKEN = re.compile(r"§+|\d+[a-z]?\b|[^\W\d_]+", re.UNICODE)
 # ae/oe/ue typed for ä/ö/ü; not after a vowel or q, so "Steuer", "Dauer", "Quelle" stay as they are.

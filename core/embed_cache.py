@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embed import Embedder
+from core.embed import Embedder
 
 
 class CachedEmbedder:
