@@ -36,6 +36,15 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> Index:
     return open_index(settings, embedder=embedder)
 
 
+LATE_FIXTURES = frozenset({"app_server", "browser", "context"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the shared app server and Chromium run last, so those session fixtures (an idle Gradio app
+    and browser still take CPU) live only while they are needed; otherwise the order stays."""
+    items.sort(key=lambda item: bool(LATE_FIXTURES & set(getattr(item, "fixturenames", ()))))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No developer's AUSKUNFT_* variables or auskunft.toml leak into a test."""
@@ -56,6 +65,32 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_index(tmp_path: Path) -> Iterator[Index]:
+    index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def fake_musterstadt_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus ingested once per session with the fake embedder (copied per test, never opened)."""
+    from ingest.pipeline import Ingestor
+
+    root = tmp_path_factory.mktemp("fake-musterstadt")
+    index = build_index(make_settings(root / "data", embedding_cache=root / "vec.sqlite"), FakeEmbedder())
+    try:
+        report = Ingestor(index).run([CORPUS])
+        assert report.counts()["failed"] == 0, report.failed
+    finally:
+        index.close()
+    return root
+
+
+@pytest.fixture
+def fake_musterstadt(tmp_path: Path, fake_musterstadt_template: Path) -> Iterator[Index]:
+    """A writable index of the shipped corpus with the fake embedder: a copy of the session's, so each test
+    gets its own without ingesting the corpus again (about 4 s each)."""
+    shutil.copytree(fake_musterstadt_template / "data", tmp_path / "data")
+    shutil.copy(fake_musterstadt_template / "vec.sqlite", tmp_path / "vec.sqlite")
     index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
     yield index
     index.close()

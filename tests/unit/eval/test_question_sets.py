@@ -8,9 +8,8 @@ import pytest
 from core.index import Index
 from eval.checks import problems_of
 from eval.questions import load_questions
-from ingest.pipeline import Ingestor
 
-from conftest import CORPUS, REPO
+from conftest import REPO
 
 pytestmark = pytest.mark.unit
 MUSTERSTADT = REPO / "eval" / "questions" / "musterstadt.jsonl"
@@ -24,8 +23,7 @@ def test_musterstadt_set_has_every_kind_of_question() -> None:
     assert all(len({g["doc"] for g in q.gold}) >= 2 for q in questions if q.type == "multi")
 
 
-def test_musterstadt_gold_and_evidence_exist_in_the_corpus(fake_index: Index) -> None:
-    Ingestor(fake_index).run([CORPUS])
-    catalog = fake_index.catalog
+def test_musterstadt_gold_and_evidence_exist_in_the_corpus(fake_musterstadt: Index) -> None:
+    catalog = fake_musterstadt.catalog
     chunks = [{**c.metadata, "text": c.text} for c in catalog.chunks(catalog.chunk_ids()).values()]
-    assert problems_of(load_questions(MUSTERSTADT), chunks, fake_index.collections) == []
+    assert problems_of(load_questions(MUSTERSTADT), chunks, fake_musterstadt.collections) == []
