@@ -1,12 +1,18 @@
-"""CLI: `python -m bot "Frage" [--department D] [--previous "frühere Frage"] [--style einfach] [--json]`."""
+"""CLI: `python -m bot "Frage" [--department D] [--previous "frühere Frage"] [--style einfach] [--json]`.
+
+Admin reports from the logbook: `python -m bot --gaps [--output FILE]`, `python -m bot --feedback [--output FILE]`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from bot import reports
 from bot.assistant import OPERATOR, Assistant, QuestionError, User
+from bot.logbook import Logbook, logbook_path
 from bot.models import Answer
 from core.index import IndexMismatchError
 from core.permissions import CollectionsError
@@ -29,9 +35,10 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Eine Frage an Auskunft stellen.")
-    parser.add_argument("question", nargs="+", help="die Frage")
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Eine Frage an Auskunft stellen, oder "
+                                     "als Admin die Berichte des Logbuchs ausgeben (--gaps, --feedback).")
+    parser.add_argument("question", nargs="*", help="die Frage (entfällt bei --gaps/--feedback)")
     parser.add_argument("--department", help="als Beschäftigte(r) dieser Abteilung fragen (ohne: als Betreiber "
                         "mit Leserecht auf alles, wie jede(r) mit Zugriff auf das Datenverzeichnis)")
     parser.add_argument("--collection", action="append", help="nur in dieser Sammlung suchen (mehrfach möglich)")
@@ -41,10 +48,78 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", default="de")
     parser.add_argument("--json", action="store_true", help="Antwort als JSON ausgeben")
     parser.add_argument("--config", help="auskunft.toml")
-    args = parser.parse_args(argv)
-    try:
-        from pathlib import Path
+    report = parser.add_mutually_exclusive_group()
+    report.add_argument("--gaps", action="store_true",
+                        help="Wissenslücken: abgelehnte Fragen mit Anzahl und letztem Datum (mit --output als CSV)")
+    report.add_argument("--feedback", action="store_true",
+                        help="Rückmeldungen als CSV (Semikolon, UTF-8 mit BOM) auf stdout oder in --output")
+    parser.add_argument("--output", type=Path, metavar="DATEI", help="bei --gaps/--feedback: CSV in diese Datei")
+    return parser
 
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """Exactly one of: a question, --gaps, --feedback; argparse exits with code 2 and a German message."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    wants_report = args.gaps or args.feedback
+    if wants_report and args.question:
+        parser.error("entweder eine Frage oder --gaps/--feedback angeben, nicht beides")
+    if not wants_report and not args.question:
+        parser.error("Bitte eine Frage angeben, z. B. python -m bot \"Wie beantrage ich Wohngeld?\" "
+                     "(oder --gaps/--feedback für die Berichte)")
+    if args.output is not None and not wants_report:
+        parser.error("--output gibt es nur mit --gaps oder --feedback")
+    return args
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """--gaps / --feedback: read the logbook only (no model is loaded); a missing logbook is an empty one."""
+    try:
+        settings = load_settings(Path(args.config) if args.config else None)
+    except SettingsError as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        return 2
+    path = logbook_path(settings)
+    headers = reports.GAP_HEADERS if args.gaps else reports.FEEDBACK_HEADERS
+    rows: list[list[object]] = []
+    if path.is_file():
+        book = Logbook(path)
+        try:
+            rows = reports.gap_rows(book) if args.gaps else reports.feedback_rows(book.feedback(reports.EVERYTHING))
+        finally:
+            book.close()
+    else:
+        print(f"Hinweis: {path}: noch kein Logbuch, der Bericht ist leer.", file=sys.stderr)
+    if args.output is not None:
+        try:
+            reports.write_csv(args.output, headers, rows)
+        except OSError as exc:
+            print(f"Fehler / error: --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"{len(rows)} Zeilen nach {args.output} geschrieben.")
+    elif args.gaps:
+        print(reports.format_gaps(rows))
+    else:
+        write_utf8(reports.csv_text(headers, rows))
+    return 0
+
+
+def write_utf8(text: str) -> None:
+    """UTF-8 on stdout whatever the locale says (the CSV goes to Excel, not to the terminal)."""
+    sys.stdout.flush()
+    target = getattr(sys.stdout, "buffer", None)
+    if target is None:
+        sys.stdout.write(text)
+        return
+    target.write(text.encode("utf-8"))
+    target.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    if args.gaps or args.feedback:
+        return run_report(args)
+    try:
         settings = load_settings(Path(args.config) if args.config else None)
         assistant = Assistant(settings)
     except (SettingsError, CollectionsError) as exc:

@@ -1,4 +1,7 @@
-"""CLI: `python -m ingest [PATHS...] [--collection NAME] [--rebuild] [--dry-run] [--strict]`."""
+"""CLI: `python -m ingest [PATHS...] [--collection NAME] [--rebuild] [--dry-run] [--strict]`.
+
+Admin: `python -m ingest --status` (what the index holds), `python -m ingest --delete DOC_ID` (take one out).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 from core.index import Index, IndexMismatchError, open_index
 from core.permissions import ALL_DEPARTMENTS, CollectionsError
 from core.settings import SettingsError, load_settings
+from ingest.admin import UnknownDocumentError, removal_message, remove_document
 from ingest.pipeline import LABELS, IngestBusyError, Ingestor, IngestReport
 
 
@@ -75,15 +79,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
     parser.add_argument("--strict", action="store_true",
                         help="Exit-Code 1, wenn eine Datei fehlschlägt oder übersprungen wird")
-    parser.add_argument("--status", action="store_true",
-                        help="nur zeigen, was im Index ist: Sammlungen, wer sie sieht, fehlerhafte Dateien")
+    admin = parser.add_mutually_exclusive_group()
+    admin.add_argument("--status", action="store_true",
+                       help="nur zeigen, was im Index ist: Sammlungen, wer sie sieht, fehlerhafte Dateien")
+    admin.add_argument("--delete", metavar="DOC_ID",
+                       help="ein Dokument aus dem Index löschen (ID wie im Admin-Bereich: SAMMLUNG/PFAD); "
+                            "eine hochgeladene Datei wird mit gelöscht")
     parser.add_argument("--config", type=Path, help="auskunft.toml")
     parser.add_argument("--quiet", action="store_true", help="keine Fortschrittsanzeige")
     return parser
 
 
+def delete(index: Index, doc_id: str) -> int:
+    """--delete: as the admin console does it (under the ingest lock); exit code 2 for an unknown id."""
+    try:
+        print(removal_message(remove_document(index, doc_id, index.settings.uploads_dir)))
+    except (UnknownDocumentError, IngestBusyError, IndexMismatchError) as exc:
+        print(f"Fehler / error: --delete: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        index.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.delete is not None and (args.paths or args.rebuild or args.dry_run or args.collection):
+        parser.error("--delete steht allein: ohne Pfade, --collection, --rebuild oder --dry-run")
     try:
         settings = load_settings(args.config)
         index = open_index(settings)
@@ -96,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             index.close()
         return 0
+    if args.delete is not None:
+        return delete(index, args.delete)
     try:
         targets = args.paths or [settings.corpus_dir]
         report = Ingestor(index, show_progress=not args.quiet).run(

@@ -6,15 +6,16 @@ on its own index connection in a worker thread so the chat keeps answering meanw
 
 from __future__ import annotations
 
-import csv
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import reports
 from core.index import open_index
 from core.permissions import ALL_DEPARTMENTS, CollectionsConfig
+from ingest.admin import UnknownDocumentError, removal_message, remove_document
 from ingest.pipeline import LABELS, FileResult, IngestBusyError, Ingestor, IngestReport
 from ui.service import Services, ingest_targets
 from ui.uploads import UploadError, safe_filename, store_upload
@@ -122,19 +123,10 @@ def delete_document(services: Services, account: Account | None, doc_id: str | N
     if not doc_id:
         return "Bitte ein Dokument auswählen."
     index = services.assistant.index  # one short write: no second connection needed, unlike a whole ingest
-    record = index.catalog.file(doc_id)
     try:
-        removed = record is not None and Ingestor(index).remove(doc_id)
-    except IngestBusyError as exc:
+        return removal_message(remove_document(index, doc_id, services.settings.uploads_dir))
+    except (IngestBusyError, UnknownDocumentError) as exc:
         return str(exc)
-    if not removed or record is None:
-        return f"{doc_id}: nicht im Index (schon gelöscht?)."
-    path = (Path(record.root) / record.source).resolve()
-    if path.is_relative_to(services.settings.uploads_dir.resolve()):
-        path.unlink(missing_ok=True)
-        return f"{doc_id} gelöscht (Index und hochgeladene Datei)."
-    return (f"{doc_id} aus dem Index entfernt. Die Datei liegt in {record.root}: bitte auch dort löschen, "
-            "sonst wird sie beim nächsten Ingest wieder aufgenommen.")
 
 
 def statistics(services: Services, account: Account | None) -> tuple[str, list[list[object]]]:
@@ -163,22 +155,15 @@ def readers(config: CollectionsConfig, name: str) -> str:
 
 def feedback_rows(services: Services, account: Account | None) -> list[list[object]]:
     services.require_admin(account)
-    return [[f.given_at, "👍" if f.rating > 0 else "👎", f.question, f.answer[:300], "; ".join(f.sources),
-             f.comment, f.user or ""] for f in services.assistant.logbook.feedback()]
+    return reports.feedback_rows(services.assistant.logbook.feedback(), answer_chars=300)
 
 
 def gap_rows(services: Services, account: Account | None) -> list[list[object]]:
     services.require_admin(account)
-    return [[question, count, last] for question, count, last in services.assistant.logbook.gap_report(500)]
+    return reports.gap_rows(services.assistant.logbook)
 
 
 def gap_csv(services: Services, account: Account | None, folder: Path) -> Path:
     """The gap report as CSV (semicolon, UTF-8 with BOM: opens cleanly in German Excel)."""
     rows = gap_rows(services, account)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "wissensluecken.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(["Frage", "Anzahl", "Zuletzt gefragt"])
-        writer.writerows(rows)
-    return path
+    return reports.write_csv(folder / "wissensluecken.csv", reports.GAP_HEADERS, rows)

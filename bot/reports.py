@@ -1,0 +1,59 @@
+"""The logbook's reports for admins, shared by `python -m bot --gaps/--feedback` and the admin console.
+
+Rows are plain lists (what a table or CSV shows); `csv_text` turns them into CSV for German Excel:
+semicolon-separated, UTF-8 with a byte-order mark.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from bot.logbook import Feedback, Logbook
+
+GAP_HEADERS = ["Frage", "Anzahl", "Zuletzt gefragt"]
+FEEDBACK_HEADERS = ["Zeit", "Bewertung", "Frage", "Antwort", "Quellen", "Kommentar", "Benutzer"]
+GAP_LIMIT = 500  # the console's table and its CSV show the 500 most frequent questions
+EVERYTHING = 2**62  # a SQL LIMIT that never cuts: the CLI exports every entry
+BOM = "\ufeff"
+
+
+def gap_rows(logbook: Logbook, limit: int = GAP_LIMIT) -> list[list[object]]:
+    """Questions the bot declined: (question, times asked, last asked), most frequent first."""
+    return [[question, count, last] for question, count, last in logbook.gap_report(limit)]
+
+
+def feedback_rows(entries: Iterable[Feedback], answer_chars: int | None = None) -> list[list[object]]:
+    """Feedback entries, newest first as given; `answer_chars` shortens long answers (for a table)."""
+    return [[f.given_at, "👍" if f.rating > 0 else "👎", f.question,
+             f.answer if answer_chars is None else f.answer[:answer_chars], "; ".join(f.sources), f.comment,
+             f.user or ""] for f in entries]
+
+
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text (semicolon, CRLF, starting with a BOM), pure; write it encoded as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return BOM + buffer.getvalue()
+
+
+def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(csv_text(headers, rows).encode("utf-8"))
+    return path
+
+
+def format_gaps(rows: Sequence[Sequence[object]]) -> str:
+    """The gap report as an aligned text table for the terminal."""
+    if not rows:
+        return "Keine Wissenslücken: keine abgelehnten Fragen im Logbuch."
+    width = min(80, max(len(GAP_HEADERS[0]), *(len(str(r[0])) for r in rows)))
+    lines = [f"{GAP_HEADERS[0]:<{width}}  {GAP_HEADERS[1]:>6}  {GAP_HEADERS[2]}", "-" * (width + 30)]
+    for question, count, last in rows:
+        text = str(question) if len(str(question)) <= width else str(question)[: width - 1] + "…"
+        lines.append(f"{text:<{width}}  {count:>6}  {last}")
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""Admin abilities in the Python API and the CLIs, with the fake embedder: delete a document
+(`ingest.admin`, `python -m ingest --delete`), the gap report and the feedback export (`bot.reports`,
+`python -m bot --gaps/--feedback`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from bot import reports
+from bot.__main__ import main as ask
+from bot.logbook import Feedback, Logbook
+from core.index import Index, open_index
+from core.settings import load_settings
+from ingest.__main__ import main as ingest
+from ingest.admin import UnknownDocumentError, removal_message, remove_document
+from ingest.pipeline import IngestBusyError, Ingestor, _exclusive
+
+from conftest import CORPUS
+
+pytestmark = pytest.mark.unit
+DOC = "personal/personalamt-faq.md"  # ingested from corpus/personal: paths relative to it
+
+
+def test_remove_document_clears_catalog_keywords_and_vectors(fake_index: Index) -> None:
+    Ingestor(fake_index).run([CORPUS / "personal"])
+    ids = fake_index.catalog.chunk_ids_of(DOC)
+    assert ids and fake_index.catalog.search_keywords(["personalamt"], 50, None)
+    removal = remove_document(fake_index, DOC, fake_index.settings.uploads_dir)
+    assert removal.doc_id == DOC and not removal.file_deleted and (CORPUS / "personal/personalamt-faq.md").exists()
+    assert "bitte auch dort löschen" in removal_message(removal)
+    assert fake_index.catalog.file(DOC) is None and fake_index.catalog.chunk_ids_of(DOC) == []
+    assert not set(ids) & fake_index.store.ids() and not fake_index.store.ids_of(DOC)
+    assert not set(ids) & {cid for cid, _ in fake_index.catalog.search_keywords(["personalamt"], 50, None)}
+
+
+def test_remove_document_deletes_an_uploaded_file(fake_index: Index) -> None:
+    uploads = fake_index.settings.uploads_dir / "intern"
+    uploads.mkdir(parents=True)
+    (uploads / "notiz.md").write_text("# Notiz\n\nDie Kantine öffnet um 7 Uhr.\n", encoding="utf-8")
+    Ingestor(fake_index).run([fake_index.settings.uploads_dir])
+    [doc_id] = fake_index.catalog.files()
+    removal = remove_document(fake_index, doc_id, fake_index.settings.uploads_dir)
+    assert removal.file_deleted and not (uploads / "notiz.md").exists()
+    assert removal_message(removal) == f"{doc_id} gelöscht (Index und hochgeladene Datei)."
+
+
+def test_remove_unknown_or_while_busy_is_refused(fake_index: Index) -> None:
+    Ingestor(fake_index).run([CORPUS / "personal"])
+    with pytest.raises(UnknownDocumentError) as caught:
+        remove_document(fake_index, "personal/personalamt-fag.md")
+    assert "„personal/personalamt-fag.md“ ist nicht im Index" in str(caught.value)
+    assert f"Gemeint: {DOC}" in str(caught.value)  # the close match is suggested
+    with _exclusive(fake_index.settings.data_dir), pytest.raises(IngestBusyError):
+        remove_document(fake_index, DOC)
+    assert fake_index.catalog.file(DOC) is not None
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(data))
+    monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
+    monkeypatch.setenv("AUSKUNFT_COLLECTIONS_FILE", str(CORPUS / "collections.toml"))
+    monkeypatch.setenv("AUSKUNFT_CORPUS_DIR", str(CORPUS))
+    return data
+
+
+def test_ingest_cli_delete(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ingest(["--quiet", str(CORPUS / "personal")]) == 0
+    capsys.readouterr()
+    assert ingest(["--delete", "personal/gibtsnicht.md"]) == 2
+    err = capsys.readouterr().err
+    assert "„personal/gibtsnicht.md“ ist nicht im Index" in err
+    assert ingest(["--delete", DOC]) == 0
+    assert f"{DOC} aus dem Index entfernt" in capsys.readouterr().out
+    index = open_index(load_settings())
+    try:
+        assert index.catalog.file(DOC) is None and not index.store.ids_of(DOC)
+        assert len(index.catalog.files()) == 4
+    finally:
+        index.close()
+    with _exclusive(env):
+        assert ingest(["--delete", "personal/reisekosten.docx"]) == 2
+    assert "bereits ein Ingest" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        ingest(["--delete", DOC, "--rebuild"])
+    assert exited.value.code == 2 and "--delete steht allein" in capsys.readouterr().err
+
+
+def feedback(rating: int, question: str, answer: str = "Antwort", user: str | None = None) -> Feedback:
+    return Feedback("2026-05-01T10:00:00+00:00", rating, "Kommentar; mit Semikolon", question, answer,
+                    ["Satzung, S. 1", "FAQ"], user)
+
+
+def test_report_rows_and_csv_are_pure() -> None:
+    rows = reports.feedback_rows([feedback(1, "Wann?", "x" * 500, "anna"), feedback(-1, "Wo?")], answer_chars=300)
+    assert rows[0][:2] == ["2026-05-01T10:00:00+00:00", "👍"] and len(rows[0][3]) == 300
+    assert rows[1][1] == "👎" and rows[1][4] == "Satzung, S. 1; FAQ" and rows[1][6] == ""
+    text = reports.csv_text(reports.FEEDBACK_HEADERS, rows)
+    assert text.startswith("\ufeffZeit;Bewertung;Frage;Antwort;Quellen;Kommentar;Benutzer\r\n")
+    parsed = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert parsed[2] == ["2026-05-01T10:00:00+00:00", "👎", "Wo?", "Antwort", "Satzung, S. 1; FAQ",
+                         "Kommentar; mit Semikolon", ""]
+    table = reports.format_gaps([["Wo parke ich?", 2, "2026-05-01T10:00:00+00:00"]])
+    assert "Wo parke ich?" in table and "Anzahl" in table
+    assert "Keine Wissenslücken" in reports.format_gaps([])
+
+
+def fill_logbook(data: Path) -> None:
+    book = Logbook(data / "logbook.sqlite")
+    for question in ["Wo parke ich?", "wo parke ich? ", "Gibt es WLAN?"]:
+        book.record_gap(question, None)
+    book.record_feedback(-1, "Wie lange gilt der Ausweis?", "Zehn Jahre [1].", ["Personalausweis, S. 1"],
+                         comment="zu kurz", user="anna")
+    book.record_feedback(1, "Öffnungszeiten?", "Mo–Fr [1].", [])
+    gap_rows = reports.gap_rows(book)
+    book.close()
+    assert gap_rows[0][:2] == ["Wo parke ich?", 2]
+
+
+def test_bot_cli_gaps_and_feedback(env: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert ask(["--gaps"]) == 0  # no logbook yet: an empty report, and no logbook is created
+    assert "Keine Wissenslücken".encode() in capsysbinary.readouterr().out and not (env / "logbook.sqlite").exists()
+    fill_logbook(env)
+    assert ask(["--gaps"]) == 0
+    lines = capsysbinary.readouterr().out.decode("utf-8").splitlines()
+    assert lines[0].startswith("Frage") and lines[2].startswith("Wo parke ich?") and lines[2].split()[-2] == "2"
+    assert ask(["--feedback"]) == 0
+    out = capsysbinary.readouterr().out
+    assert out.startswith(b"\xef\xbb\xbfZeit;Bewertung;Frage")
+    rows = list(csv.reader(io.StringIO(out.decode("utf-8-sig")), delimiter=";"))
+    assert [r[2] for r in rows[1:]] == ["Öffnungszeiten?", "Wie lange gilt der Ausweis?"]  # newest first
+    assert rows[2][5:] == ["zu kurz", "anna"]
+    target = tmp_path / "export" / "gaps.csv"
+    assert ask(["--gaps", "--output", str(target)]) == 0
+    assert target.read_text(encoding="utf-8-sig").splitlines()[1].startswith("Wo parke ich?;2;")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    ([], "Bitte eine Frage angeben"),
+    (["Frage?", "--gaps"], "entweder eine Frage oder --gaps/--feedback"),
+    (["--gaps", "--feedback"], "not allowed with argument"),
+    (["Frage?", "--output", "x.csv"], "--output gibt es nur mit --gaps oder --feedback"),
+])
+def test_bot_cli_needs_a_question_or_a_report(env: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                              message: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        ask(argv)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
