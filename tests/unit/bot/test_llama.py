@@ -1,69 +1,24 @@
-"""The llama-index joint with the fake embedder: node round trip, the `BaseRetriever`, permissions."""
+"""The llama-index `BaseRetriever` over the fake-embedder Musterstadt index: stored nodes, permissions."""
 
 from collections.abc import Iterator
 
 import pytest
 from llama_index.core.postprocessor import SimilarityPostprocessor
 from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import MetadataMode, NodeRelationship, NodeWithScore, TextNode
+from llama_index.core.schema import NodeWithScore
 
 from bot.llama import AuskunftRetriever
 from bot.retrieval import HybridRetriever
 from core.index import Index
 from core.permissions import OPERATOR, User
-from core.records import Chunk, from_text_node, to_text_node, to_text_nodes
-from ingest.pipeline import Ingestor
-
-from conftest import CORPUS
+from core.records import from_text_node
 
 pytestmark = pytest.mark.unit
 
 
-def chunk(ordinal: int, doc_id: str = "intern/a.md", **fields: object) -> Chunk:
-    values: dict = dict(id=f"{doc_id}::{ordinal}::abc", doc_id=doc_id, source=doc_id.split("/", 1)[1],
-                        title="Dienstanweisung", text=f"Absatz {ordinal}: Die Frist beträgt zwei Wochen.",
-                        ordinal=ordinal, collection="intern", text_hash=f"h{ordinal}")
-    return Chunk(**(values | fields))
-
-
-def test_chunk_round_trips_through_a_text_node() -> None:
-    full = chunk(2, page=3, page_end=4, section="§ 5", heading="§ 5 Fristen",
-                 extra={"kind": "pdf", "access": "*", "ingested_at": "2026-01-01T00:00:00", "empty": ""})
-    node = to_text_node(full, previous="intern/a.md::1::abc", following="intern/a.md::3::abc")
-    assert node.node_id == full.id and node.ref_doc_id == "intern/a.md"
-    assert from_text_node(node) == full
-    assert from_text_node(TextNode.from_json(node.to_json())) == full  # survives a llama-index docstore
-    assert node.relationships[NodeRelationship.PREVIOUS].node_id == "intern/a.md::1::abc"
-    assert node.relationships[NodeRelationship.NEXT].node_id == "intern/a.md::3::abc"
-    # the embedder and the LLM see what Auskunft embeds: title and heading, no bookkeeping
-    assert node.get_content(MetadataMode.EMBED) == full.embedding_text() == node.get_content(MetadataMode.LLM)
-    bare = chunk(0, title="", heading=None)
-    assert from_text_node(to_text_node(bare)) == bare
-    assert to_text_node(bare).get_content(MetadataMode.EMBED) == bare.text
-
-
-def test_to_text_nodes_links_neighbours_within_one_document_only() -> None:
-    chunks = [chunk(1), chunk(0), chunk(2), chunk(0, doc_id="intern/b.md")]
-    nodes = {n.node_id: n for n in to_text_nodes(chunks)}
-    first, middle, last = (nodes[f"intern/a.md::{i}::abc"] for i in range(3))
-    assert first.prev_node is None and first.next_node.node_id == middle.node_id
-    assert middle.prev_node.node_id == first.node_id and middle.next_node.node_id == last.node_id
-    assert last.next_node is None
-    other = nodes["intern/b.md::0::abc"]
-    assert other.prev_node is None and other.next_node is None and other.ref_doc_id == "intern/b.md"
-
-
-def test_bad_nodes_and_clashing_metadata_are_named() -> None:
-    with pytest.raises(ValueError, match="title"):
-        to_text_node(chunk(0, extra={"title": "anders"}))
-    with pytest.raises(ValueError, match="source"):
-        from_text_node(TextNode(id_="x", text="t", metadata={"doc_id": "d"}))
-
-
 @pytest.fixture
-def retriever(fake_index: Index) -> Iterator[HybridRetriever]:
-    Ingestor(fake_index).run([CORPUS])
-    yield HybridRetriever(fake_index)
+def retriever(fake_musterstadt: Index) -> Iterator[HybridRetriever]:
+    yield HybridRetriever(fake_musterstadt)
 
 
 def test_retriever_is_a_llama_index_retriever_with_stored_nodes(retriever: HybridRetriever) -> None:
