@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.retention import RetentionJob
 
     # Old gaps and feedback go at every start (catching up on days the app was off), then once a day.
-    retention = RetentionJob(services.assistant.logbook, settings.retention_days)
+    retention = RetentionJob(services.logbook, settings.retention_days)
     purged = retention.run_once()
     if purged is not None and purged.gaps + purged.feedback:
         print(f"Logbuch: {purged.gaps} Wissenslücken und {purged.feedback} Rückmeldungen älter als "

@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    assistant = Assistant(load_settings(data_dir=args.data))
+    assistant = Assistant.from_settings(load_settings(data_dir=args.data))
     started = time.perf_counter()
     assistant.ask(QUESTIONS[0])  # loads the model and reads the vocabulary, as after every catalog change
     print(f"first answer    {(time.perf_counter() - started) * 1000:.0f} ms "

@@ -36,7 +36,7 @@ KEY = "crash"
 def _assistant(settings: Settings) -> Assistant:
     settings = settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
                                            "abstain_min_known": 0.0, "fusion": "hybrid"})
-    return Assistant(settings, index=open_index(settings))
+    return Assistant.from_settings(settings, index=open_index(settings))
 
 
 def freshness(workdir: Path) -> dict[str, Any]:

@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 from bot import reports
-from bot.assistant import OPERATOR, Assistant, QuestionError, User
+from bot.assistant import OPERATOR, QuestionError, User
+from bot.backends.base import BackendUnavailableError
 from bot.logbook import Logbook, logbook_path
 from bot.models import Answer
-from core.index import IndexMismatchError
+from bot.services import build_services, file_links
+from core.index import IndexMismatchError, open_index
 from core.permissions import CollectionsError
 from core.settings import SettingsError, load_settings
 
@@ -121,24 +123,28 @@ def main(argv: list[str] | None = None) -> int:
         return run_report(args)
     try:
         settings = load_settings(Path(args.config) if args.config else None)
-        assistant = Assistant(settings)
+        index = open_index(settings)
     except (SettingsError, CollectionsError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
-    if assistant.index.catalog.chunk_count() == 0:  # "nothing found" would blame the documents, not the setup
+    if index.catalog.chunk_count() == 0:  # "nothing found" would blame the documents, not the setup
         print(f"Fehler / error: Der Index in {settings.data_dir} ist leer: erst `python -m ingest` "
               "(oder `make run`) ausführen.", file=sys.stderr)
-        assistant.close()
+        index.close()
         return 2
     try:
         user = OPERATOR if args.department is None else User(
-            department=assistant.index.collections.check_department(args.department))
+            department=index.collections.check_department(args.department))
         if args.collection:
-            args.collection = [assistant.index.collections.check_collection(c) for c in args.collection]
-    except CollectionsError as exc:
-        print(f"Fehler / error: --department/--collection: {exc}", file=sys.stderr)
-        assistant.close()
+            args.collection = [index.collections.check_collection(c) for c in args.collection]
+        engine = build_services(settings, index=index, links=file_links(index.catalog))
+    except (CollectionsError, IndexMismatchError, BackendUnavailableError) as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        index.close()
         return 2
+    for notice in engine.notices:
+        print(f"Hinweis: {notice}", file=sys.stderr)
+    assistant = engine.assistant
     try:
         answer = assistant.ask_after(args.previous, " ".join(args.question), user=user, style=args.style,
                                      language=args.language, collections=args.collection)
@@ -146,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
     finally:
-        assistant.close()
+        engine.close()
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 

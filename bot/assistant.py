@@ -1,4 +1,8 @@
-"""The Python API of the answer engine: `Assistant(settings).ask(question, user=..., ...) -> Answer`."""
+"""The Python API of the answer engine: `Assistant.from_settings(settings).ask(question, user=...) -> Answer`.
+
+The assistant is handed its parts (index, retriever, backend, logbook, link builder); `bot.services`
+builds them from the settings, once, for every entry point.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,24 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
-from bot.abstain import QUESTION_FEATURES, Evidence, Thresholds, no_answer_text, question_row, should_abstain
-from bot.backends import make_backend
+from bot.abstain import Evidence, Thresholds, no_answer_text, question_row, should_abstain
 from bot.backends.base import LANGUAGES, STYLES, AnswerBackend, AnswerRequest, BackendResult, QueryTerm
 from bot.citations import (
+    LinkBuilder,
     cited_numbers,
     drop_invalid_markers,
     make_sources,
+    no_links,
     supporting_sentences,
     unsupported_sentences,
 )
 from bot.conversation import condense
-from bot.features import PASSAGE_FEATURES
-from bot.lexicon import BUNDLED, load_lexicon
 from bot.logbook import Logbook
 from bot.models import Answer, Hit
-from bot.ranker import ABSTENTION_FILE, RANKER_FILE, load_model
-from bot.rerank import make_reranker
+from bot.ranker import LinearModel
 from bot.retrieval import CandidatePool, HybridRetriever, QueryTerms
-from core.index import Index, open_index
+from core.index import Index
 from core.permissions import OPERATOR, User, readable_collections
 from core.settings import Settings
 
@@ -39,32 +40,28 @@ class QuestionError(ValueError):
     """A question that cannot be asked (empty, too long, unknown style); the message is for the user."""
 
 
-def make_retriever(settings: Settings, index: Index) -> HybridRetriever:
-    """The retriever as configured: fusion, trained ranker, bundled and own lexicon, optional reranker."""
-    lexicon = load_lexicon(BUNDLED)
-    if settings.lexicon_file is not None:
-        lexicon += load_lexicon(settings.lexicon_file)
-    return HybridRetriever(
-        index, candidates=settings.retrieval_candidates, fusion=settings.fusion, alpha=settings.fusion_alpha,
-        rank_mix=settings.fusion_rank_mix, reranker=make_reranker(settings.reranker),
-        ranker=load_model(RANKER_FILE, PASSAGE_FEATURES), lexicon=lexicon,
-    )
-
-
 class Assistant:
-    def __init__(self, settings: Settings, index: Index | None = None, backend: AnswerBackend | None = None,
-                 logbook: Logbook | None = None) -> None:
-        self.settings = settings
-        self.index = index or open_index(settings)
-        self.index.check_embedder()  # vectors of another model would answer nonsense
-        self.retriever = make_retriever(settings, self.index)
-        self.abstainer = load_model(ABSTENTION_FILE, QUESTION_FEATURES) if settings.abstention == "learned" else None
-        if self.abstainer is not None and settings.abstain_threshold is not None:
-            self.abstainer = replace(self.abstainer, threshold=settings.abstain_threshold)
-        self.backend = backend or make_backend(settings)
-        self.logbook = logbook or Logbook(settings.data_dir / "logbook.sqlite")
+    """Answers with cited sources; it builds none of its parts (`from_settings` has them built)."""
+
+    def __init__(self, *, settings: Settings, index: Index, retriever: HybridRetriever, backend: AnswerBackend,
+                 logbook: Logbook, abstainer: LinearModel | None = None, links: LinkBuilder = no_links) -> None:
+        self.settings = settings  # top_k, the abstention thresholds, llm_sufficiency
+        self.index = index
+        self.retriever = retriever
+        self.backend = backend
+        self.logbook = logbook
+        self.abstainer = abstainer  # the learned decline decision; None: fixed thresholds
+        self.links = links
         self.thresholds = Thresholds(min_dense=settings.abstain_min_dense, min_known=settings.abstain_min_known,
                                      confident_dense=settings.abstain_confident_dense)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, index: Index | None = None, backend: AnswerBackend | None = None,
+                      links: LinkBuilder = no_links) -> Assistant:
+        """For the Python API and tests: the parts built by `bot.services.build_services`."""
+        from bot.services import build_services  # it imports this module
+
+        return build_services(settings, index=index, backend=backend, links=links).assistant
 
     # -- permissions ------------------------------------------------------------------------------
     def allowed_collections(self, user: User | None, requested: Sequence[str] | None = None) -> list[str]:
@@ -122,7 +119,7 @@ class Assistant:
                          style=style, search_query=search_query, hits=hits, timings_ms=timings)
             return
 
-        sources = make_sources(hits)
+        sources = make_sources(hits, links=self.links)
         passages = {s.number: self._passage(h) for s, h in zip(sources, hits, strict=True)}
         request = AnswerRequest(
             question=question, search_query=search_query, sources=sources, passages=passages,
@@ -137,7 +134,8 @@ class Assistant:
             yield piece
         text = drop_invalid_markers("".join(pieces).strip(), {s.number for s in sources})
         highlights = result.highlights or supporting_sentences(text, passages)
-        sources = make_sources(hits, {hits[n - 1].id: h for n, h in highlights.items() if n <= len(hits)})
+        sources = make_sources(hits, {hits[n - 1].id: h for n, h in highlights.items() if n <= len(hits)},
+                               self.links)
         cited = cited_numbers(text)
         shown = [s for s in sources if s.number in cited] or sources
         flagged = unsupported_sentences(text, sources, passages)
@@ -163,13 +161,13 @@ class Assistant:
     def _condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """Follow-ups become standalone: by the LLM where one is configured, else by carrying key terms."""
         simple = condense(question, history)
-        rewrite = getattr(self.backend, "condense", None)
-        if rewrite is None or simple == question:
+        if simple == question:
             return simple
         try:
-            return str(rewrite(question, history))
+            rewritten = self.backend.condense(question, history)
         except Exception:  # a flaky model must not cost the answer; key-term carrying still works
             return simple
+        return simple if rewritten is None else str(rewritten)
 
     def _answer_terms(self, terms: QueryTerms) -> dict[str, QueryTerm]:
         """The question's terms with their variants for sentence choice; lexicon synonyms count as one
@@ -200,11 +198,10 @@ class Assistant:
     def _judged_insufficient(self, question: str, hits: list[Hit]) -> bool:
         """A configured LLM's NEIN to 'do these passages answer the question?' (the near misses that share
         every word with the question and lack only the asked detail are where the learned decision fails)."""
-        judge = getattr(self.backend, "sufficient", None)
-        if judge is None or not self.settings.llm_sufficiency:
+        if not self.settings.llm_sufficiency:
             return False
         try:
-            return judge(question, [self._passage(h) for h in hits[:3]]) is False
+            return self.backend.sufficient(question, [self._passage(h) for h in hits[:3]]) is False
         except Exception:  # an unreachable or failing model must not cost the answer
             return False
 
@@ -234,5 +231,6 @@ class Assistant:
         return []
 
     def close(self) -> None:
+        """Close the parts it was handed (a Python API caller holds only the assistant)."""
         self.logbook.close()
         self.index.close()

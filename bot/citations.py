@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from urllib.parse import quote
 
 from bot.models import Hit, Source
 from core.analysis import analyze
@@ -18,14 +17,14 @@ _MARKER = re.compile(r"\s?\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 SNIPPET_CHARS = 420
 
 
-def source_link(doc_id: str, page: int | None, section: str | None) -> str:
-    """Where the UI opens a source ('<collection>/<path>'): the served file, at its PDF page or section anchor."""
-    url = "/dokument/" + quote(doc_id)
-    if page:
-        return f"{url}#page={page}"
-    if section:
-        return f"{url}#{quote(section)}"
-    return url
+# Where a cited document opens, from (doc_id '<collection>/<path>', page, section): the edge decides
+# (the web app's document route, a local file for the CLI); the engine knows no route. None: no link.
+LinkBuilder = Callable[[str, int | None, str | None], str | None]
+
+
+def no_links(doc_id: str, page: int | None, section: str | None) -> str | None:
+    """The default: sources carry no link."""
+    return None
 
 
 def snippet(text: str, highlight: str, limit: int = SNIPPET_CHARS) -> str:
@@ -39,8 +38,9 @@ def snippet(text: str, highlight: str, limit: int = SNIPPET_CHARS) -> str:
     return ("…" if begin else "") + text[begin:end].strip() + ("…" if end < len(text) else "")
 
 
-def make_sources(hits: Sequence[Hit], highlights: dict[str, str] | None = None) -> list[Source]:
-    """Number the hits 1..n in order; each becomes a citable source."""
+def make_sources(hits: Sequence[Hit], highlights: dict[str, str] | None = None,
+                 links: LinkBuilder = no_links) -> list[Source]:
+    """Number the hits 1..n in order; each becomes a citable source, linked by `links`."""
     sources = []
     for number, hit in enumerate(hits, start=1):
         meta = hit.metadata
@@ -55,7 +55,7 @@ def make_sources(hits: Sequence[Hit], highlights: dict[str, str] | None = None) 
             collection=hit.collection,
             snippet=snippet(hit.text, highlight),
             highlight=highlight,
-            link=source_link(str(meta.get("doc_id") or f"{hit.collection}/{hit.source}"),
+            link=links(str(meta.get("doc_id") or f"{hit.collection}/{hit.source}"),
                              int(page) if page else None, str(section) if section else None),
             score=round(float(hit.score), 4),
             page=int(page) if page else None,

@@ -38,7 +38,7 @@ class Source:
     collection: str
     snippet: str
     highlight: str
-    link: str
+    link: str | None  # where the document opens (see `citations.LinkBuilder`); None: nowhere
     score: float
     page: int | None = None
     page_end: int | None = None

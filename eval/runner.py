@@ -48,14 +48,20 @@ def open_configured(settings: Settings, corpus: Path | None, show_progress: bool
 
 def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path | None, baselines: bool,
                   show_progress: bool = True) -> tuple[list[System], list[Index]]:
-    from bot.assistant import Assistant
+    from bot.services import build_services
 
     systems: list[System] = []
     indexes: list[Index] = []
     for position, (name, settings) in enumerate(configurations):
         index = open_configured(settings, corpus, show_progress)
         indexes.append(index)
-        systems.append(AuskunftSystem(name, Assistant(settings, index)))
+        try:
+            engine = build_services(settings, index=index)  # sources carry no links: nothing opens them here
+        except Exception:
+            for opened in indexes:
+                opened.close()
+            raise
+        systems.append(AuskunftSystem(name, engine.assistant, engine.retriever))
         if position == 0 and baselines:
             systems.append(RetrieverBaseline(BASELINES[0], index, "keyword", settings.retrieval_candidates))
             systems.append(RetrieverBaseline(BASELINES[1], index, "dense", settings.retrieval_candidates))

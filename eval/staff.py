@@ -97,7 +97,9 @@ def report(name: str, summary: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.assistant import Assistant
+    from bot.backends.base import BackendUnavailableError
+    from bot.services import build_services
+    from core.index import IndexMismatchError
     from core.permissions import CollectionsError
     from core.settings import SettingsError, load_settings
     from eval.runner import BenchmarkError, open_configured
@@ -135,7 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         except (SettingsError, CollectionsError, BenchmarkError) as exc:
             print(f"Fehler / error: {exc}", file=sys.stderr)
             return 2
-        assistant = Assistant(settings, index)
+        try:
+            engine = build_services(settings, index=index)  # no links: the judge reads none
+        except (IndexMismatchError, BackendUnavailableError) as exc:
+            index.close()
+            print(f"Fehler / error: {exc}", file=sys.stderr)
+            return 2
+        assistant = engine.assistant
         try:
             everything: list[dict[str, Any]] = []
             for name, questions in sets.items():
@@ -148,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                             print(f"  ✗ {v['id']} {v['question']!r}: {v['text'][:140]!r}"
                                   + (f" fehlt {v['missing']}" if v.get("missing") else ""))
         finally:
-            assistant.close()
+            engine.close()
     overall = summarise(everything)
     failed = [f"{m} {overall[m]:.2f} < {want}" for m, want in gates.items()
               if overall[m] is not None and overall[m] < want]

@@ -53,9 +53,10 @@ class AuskunftSystem:
 
     answers = True
 
-    def __init__(self, name: str, assistant: Assistant) -> None:
+    def __init__(self, name: str, assistant: Assistant, retriever: HybridRetriever) -> None:
         self.name = name
         self.assistant = assistant
+        self.retriever = retriever  # the assistant's own, for the deeper ranking
 
     def run(self, question: Question) -> Outcome:
         user = User(department=question.department) if question.department else None
@@ -67,10 +68,10 @@ class AuskunftSystem:
             answer = self.assistant.ask(question.question, user=user)
         except QuestionError as exc:
             started = time.perf_counter()
-            ranked = self.assistant.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
+            ranked = self.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
             return Outcome([_meta(h) for h in ranked], (time.perf_counter() - started) * 1000, error=str(exc))
         answer_ms = (time.perf_counter() - started) * 1000
-        ranked = self.assistant.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
+        ranked = self.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
         by_id = {h.id: h for h in answer.hits}
         cited = [_meta(by_id[s.chunk_id]) for s in answer.sources if s.chunk_id in by_id and not answer.abstained]
         return Outcome([_meta(h) for h in ranked], answer.timings_ms["retrieval"], answer.text, answer.abstained,

@@ -40,7 +40,7 @@ def upload(services: Services, account: Account | None, files: list[Upload], col
     settings = services.settings
     known = services.manageable_collections()
     stored, refused = [], []
-    catalog = services.assistant.index.catalog
+    catalog = services.catalog
     uploads_root = str(settings.uploads_dir.resolve())
     for item in files:
         try:
@@ -82,7 +82,7 @@ def reingest(services: Services, account: Account | None) -> Iterator[tuple[str,
     targets = ingest_targets(settings)
 
     def work() -> None:
-        index = open_index(settings, embedder=services.assistant.index.embedder.embedder)
+        index = open_index(settings, embedder=services.embedder)
         try:
             events.put(Ingestor(index).run(targets, on_file=lambda d, t, r: events.put((d, t, r))))
         except Exception as exc:  # reported to the admin below, never swallowed
@@ -110,7 +110,7 @@ def reingest(services: Services, account: Account | None) -> Iterator[tuple[str,
 def documents(services: Services, account: Account | None) -> list[list[object]]:
     services.require_admin(account)
     rows = []
-    for record in sorted(services.assistant.index.catalog.files().values(), key=lambda r: r.doc_id):
+    for record in sorted(services.catalog.files().values(), key=lambda r: r.doc_id):
         rows.append([record.doc_id, record.title or "", record.collection,
                      "ok" if record.status == "ok" else f"fehlerhaft: {record.error or ''}",
                      len(record.chunk_ids), record.updated_at])
@@ -122,7 +122,7 @@ def delete_document(services: Services, account: Account | None, doc_id: str | N
     services.require_admin(account)
     if not doc_id:
         return "Bitte ein Dokument auswählen."
-    index = services.assistant.index  # one short write: no second connection needed, unlike a whole ingest
+    index = services.index  # one short write: no second connection needed, unlike a whole ingest
     try:
         return removal_message(remove_document(index, doc_id, services.settings.uploads_dir))
     except (IngestBusyError, UnknownDocumentError) as exc:
@@ -131,15 +131,15 @@ def delete_document(services: Services, account: Account | None, doc_id: str | N
 
 def statistics(services: Services, account: Account | None) -> tuple[str, list[list[object]]]:
     services.require_admin(account)
-    stats = services.assistant.index.catalog.stats()
+    stats = services.catalog.stats()
     titles = services.collection_titles()
-    config = services.assistant.index.collections
+    config = services.collections
     rows = [[titles.get(name, name), name, values["documents"], values["chunks"],  # type: ignore[index]
              readers(config, name)]
             for name, values in sorted(stats["collections"].items())]  # type: ignore[union-attr]
     text = (f"**{stats['documents']} Dokumente, {stats['chunks']} Abschnitte (Chunks)**, "
             f"{stats['failed_files']} fehlerhafte Dateien · letzter Ingest: {stats['last_ingest'] or 'noch keiner'} · "
-            f"Antwort-Backend: {services.assistant.backend.name}")
+            f"Antwort-Backend: {services.backend_name}")
     return text, rows
 
 
@@ -155,12 +155,12 @@ def readers(config: CollectionsConfig, name: str) -> str:
 
 def feedback_rows(services: Services, account: Account | None) -> list[list[object]]:
     services.require_admin(account)
-    return reports.feedback_rows(services.assistant.logbook.feedback(), answer_chars=300)
+    return reports.feedback_rows(services.logbook.feedback(), answer_chars=300)
 
 
 def gap_rows(services: Services, account: Account | None) -> list[list[object]]:
     services.require_admin(account)
-    return reports.gap_rows(services.assistant.logbook)
+    return reports.gap_rows(services.logbook)
 
 
 def gap_csv(services: Services, account: Account | None, folder: Path) -> Path:

@@ -90,7 +90,7 @@ def give_feedback(services: Services, account: Account | None, rating: int, comm
         return "Es gibt noch keine Antwort, die Sie bewerten könnten."
     last = state.answers[turn]
     user = account.name if services.settings.feedback_with_user else None
-    services.assistant.logbook.record_feedback(
+    services.logbook.record_feedback(
         rating, str(last["question"]), str(last["answer"]), list(last["sources"]),  # type: ignore[arg-type]
         comment=comment or "", user=user,
     )

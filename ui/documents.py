@@ -9,12 +9,25 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from core.catalog import Catalog
 from core.permissions import CollectionsConfig
 from ingest.loaders import LoadError, load_document
 from ingest.models import LoadedDocument
 from ingest.structure import section_of
+
+DOCUMENT_ROUTE = "/dokument/"  # + '<collection>/<path>': the server's route, the only place that knows it
+
+
+def document_link(doc_id: str, page: int | None, section: str | None) -> str:
+    """The answer engine's link builder for the web app: the served file, at its PDF page or section anchor."""
+    url = DOCUMENT_ROUTE + quote(doc_id)
+    if page:
+        return f"{url}#page={page}"
+    if section:
+        return f"{url}#{quote(section)}"
+    return url
 
 
 class DocumentNotFound(LookupError):

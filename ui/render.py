@@ -21,11 +21,13 @@ def source_card(source: Source, collection_title: str) -> str:
     location = f" · {html.escape(source.location)}" if source.location else ""
     heading = (f'<div class="quelle-abschnitt">{html.escape(source.heading)}</div>'
                if source.heading and source.heading != source.section else "")
+    title = html.escape(source.title)
+    if source.link:  # the app's link builder always gives one; a source without stays readable
+        title = (f'<a class="quelle-link" href="{html.escape(source.link, quote=True)}" target="_blank" '
+                 f'rel="noopener">{title}</a>')
     return (
         f'<article class="quelle" id="quelle-{source.number}" aria-label="Quelle {source.number}">'
-        f'<div class="quelle-kopf"><span class="quelle-nr">[{source.number}]</span> '
-        f'<a class="quelle-link" href="{html.escape(source.link, quote=True)}" target="_blank" rel="noopener">'
-        f"{html.escape(source.title)}</a>{location}</div>"
+        f'<div class="quelle-kopf"><span class="quelle-nr">[{source.number}]</span> {title}{location}</div>'
         f'<div class="quelle-meta">Sammlung: {html.escape(collection_title)}</div>{heading}'
         f'<blockquote class="quelle-text">{highlighted(source.snippet, source.highlight)}</blockquote>'
         "</article>"

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount
 
-from ui.documents import DocumentNotFound, document_page, resolve_document
+from ui.documents import DOCUMENT_ROUTE, DocumentNotFound, document_page, resolve_document
 from ui.layout import CSS, THEME, build_ui
 from ui.security import SecurityMiddleware, SessionTokens, audit, audit_name
 from ui.service import Services
@@ -49,19 +49,18 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/health")
     def health() -> JSONResponse:
-        catalog = services.assistant.index.catalog
-        return JSONResponse({"status": "ok", "chunks": catalog.chunk_count(),
-                             "backend": services.assistant.backend.name})
+        return JSONResponse({"status": "ok", "chunks": services.catalog.chunk_count(),
+                             "backend": services.backend_name})
 
-    @app.get("/dokument/{doc_id:path}")
+    @app.get(DOCUMENT_ROUTE + "{doc_id:path}")
     def document(doc_id: str, request: Request) -> Response:
         account = current_account(request)
         if account is None:
             return HTMLResponse(NOT_FOUND.replace("Dieses Dokument", "Bitte zuerst anmelden. Dieses Dokument"),
                                 status_code=401, headers=SECURITY_HEADERS)
-        index = services.assistant.index
         try:
-            opened = resolve_document(index.catalog, index.collections, doc_id, account.department, account.read_all)
+            opened = resolve_document(services.catalog, services.collections, doc_id, account.department,
+                                      account.read_all)
             if opened.path.suffix.lower() == ".pdf":
                 return FileResponse(opened.path, media_type="application/pdf", headers=SECURITY_HEADERS,
                                     content_disposition_type="inline", filename=opened.path.name)

@@ -1,15 +1,22 @@
-"""What the web app needs at run time, built once at start: settings, assistant, users, logbook.
+"""What the web app needs at run time, built once at start: settings, assistant, index, logbook, users.
 
-Handlers get a `Services` and the signed-in `Account`; they never read settings or globals themselves.
+Handlers get a `Services` and the signed-in `Account`; they never read settings or globals themselves,
+and use the parts held here rather than reaching through the assistant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.assistant import Assistant, User
+from bot.logbook import Logbook
+from bot.services import Engine
+from core.catalog import Catalog
+from core.embed import Embedder
+from core.index import Index
+from core.permissions import CollectionsConfig
 from core.settings import Settings
 from ui.users import Account, UserDirectory
 
@@ -43,8 +50,34 @@ class NotAllowed(PermissionError):
 class Services:
     settings: Settings
     assistant: Assistant
+    index: Index  # read by the handlers; the admin console's deletes write through it
+    logbook: Logbook  # feedback in, feedback and gaps out for the admin console
+    backend_name: str  # shown in /health and the statistics
     users: UserDirectory | None  # None: single-user demo mode, no login
     notices: list[str] = field(default_factory=list)  # shown in the header (e.g. LLM fallback)
+
+    @classmethod
+    def of(cls, engine: Engine, users: UserDirectory | None, notices: Sequence[str] = ()) -> Services:
+        """The web app's view of the built engine (whose assistant links sources to the document route)."""
+        return cls(settings=engine.settings, assistant=engine.assistant, index=engine.index, logbook=engine.logbook,
+                   backend_name=engine.backend.name, users=users, notices=[*engine.notices, *notices])
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.index.catalog
+
+    @property
+    def collections(self) -> CollectionsConfig:
+        return self.index.collections
+
+    @property
+    def embedder(self) -> Embedder:
+        """The loaded model, shared with the admin's re-ingest (its own index connection, same vectors)."""
+        return self.index.embedder.embedder
+
+    def close(self) -> None:
+        self.logbook.close()
+        self.index.close()
 
     @property
     def demo(self) -> bool:
@@ -68,7 +101,7 @@ class Services:
                     read_all=account.read_all)
 
     def collection_titles(self) -> dict[str, str]:
-        declared = self.assistant.index.collections.collections
+        declared = self.collections.collections
         return {name: c.title for name, c in declared.items()}
 
     def visible_collections(self, account: Account) -> list[str]:
@@ -77,7 +110,7 @@ class Services:
 
     def manageable_collections(self) -> list[str]:
         """Collections an admin may upload into: the declared ones (an undeclared one would be invisible)."""
-        return sorted(self.assistant.index.collections.collections)
+        return sorted(self.collections.collections)
 
     def collection_choices(self, account: Account) -> list[tuple[str, str]]:
         titles = self.collection_titles()
@@ -88,7 +121,7 @@ class Services:
         return [(titles.get(name, name), name) for name in self.manageable_collections()]
 
     def department_label(self, account: Account) -> str:
-        departments = self.assistant.index.collections.departments
+        departments = self.collections.departments
         if account.read_all:
             return "alle Sammlungen"
         if account.department:

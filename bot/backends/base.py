@@ -13,6 +13,10 @@ LANGUAGES = {"de": "Deutsch", "en": "Englisch", "tr": "Türkisch", "uk": "Ukrain
              "ru": "Russisch", "pl": "Polnisch", "fr": "Französisch"}
 
 
+class BackendUnavailableError(RuntimeError):
+    """The configured language model cannot be reached or loaded; the message says how to fix it."""
+
+
 @dataclass(frozen=True)
 class QueryTerm:
     weight: float  # IDF of the term in the index
@@ -41,8 +45,44 @@ class BackendResult:
 
 
 class AnswerBackend(Protocol):
+    """What the assistant may ask of a backend; every ability is declared, none is probed for.
+
+    Backends subclass `BaseBackend`, which gives the documented defaults of the optional abilities.
+    """
+
     name: str
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         """Yield the answer text piece by piece; fill `result` on the way."""
         ...
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
+        """A follow-up rewritten as a standalone question; None: no rewrite (key terms are carried instead)."""
+        ...
+
+    def sufficient(self, question: str, passages: list[str]) -> bool | None:
+        """Do these passages answer the question? None: no opinion (the answer stands)."""
+        ...
+
+    def check(self) -> None:
+        """Raise `BackendUnavailableError` when the backend cannot answer (called once at start)."""
+        ...
+
+
+class BaseBackend:
+    """The defaults of the optional abilities: no rewriting, no judgement, always reachable."""
+
+    name = "base"
+
+    def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
+        raise NotImplementedError
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
+        return None
+
+    def sufficient(self, question: str, passages: list[str]) -> bool | None:
+        return None
+
+    def check(self) -> None:
+        return None
+

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.answer_type import asked_type, holds
-from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
+from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
 from core.analysis import MONTHS, analyze
@@ -40,7 +40,7 @@ class _Candidate:
     refers_back: bool = False  # opens with 'Dieser', 'Hierfür' …: read it with the sentence before
 
 
-class ExtractiveBackend:
+class ExtractiveBackend(BaseBackend):
     name = "extractive"
 
     def __init__(self, max_sentences: int = MAX_SENTENCES, sources: int = 4, rank_decay: float = 0.3,

@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bot.backends.base import AnswerRequest, BackendResult
+from bot.backends.base import AnswerRequest, BackendResult, BackendUnavailableError, BaseBackend
 from bot.prompts import condense_prompt, parse_verdict, sufficiency_prompt, system_prompt, user_prompt
 from core.settings import Settings
 
-
-class BackendUnavailableError(RuntimeError):
-    """The configured language model cannot be reached or loaded; the message says how to fix it."""
+__all__ = ["BackendUnavailableError", "LlamaCppBackend", "OpenAIBackend"]
 
 
-class _LlamaIndexChat:
+class _LlamaIndexChat(BaseBackend):
     """Shared streaming over a llama-index LLM (`stream_chat`)."""
 
     name = "llm"

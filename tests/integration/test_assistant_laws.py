@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-from bot.assistant import Assistant, make_retriever
+from bot.assistant import Assistant
 from bot.retrieval import HybridRetriever
+from bot.services import make_retriever
 from core.index import Index
 from eval.metrics import recall_at, relevance
 
@@ -56,7 +57,7 @@ def test_learned_ranking_is_never_worse_than_a_fixed_fusion(laws_index: tuple[In
 
 def test_dev_answerable_answered_and_unanswerable_declined(laws_index: tuple[Index, object]) -> None:
     index, _ = laws_index
-    assistant = Assistant(index.settings, index=index)
+    assistant = Assistant.from_settings(index.settings, index=index)
     questions = _load(DEV)
     declined = {q["id"] for q in questions if assistant.ask(q["question"]).abstained}
     unanswerable = {q["id"] for q in questions if not q["gold"]}

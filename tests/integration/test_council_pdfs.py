@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import make_retriever
+from bot.services import make_retriever
 from core.embed import Embedder
 from core.index import open_index
 from core.settings import load_settings

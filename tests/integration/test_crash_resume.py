@@ -33,7 +33,7 @@ def _assistant(settings: Settings) -> Assistant:
     # the fake embedder has no meaning to judge: fixed thresholds at 0 never decline
     settings = settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
                                            "abstain_min_known": 0.0, "fusion": "hybrid"})
-    return Assistant(settings, index=open_index(settings))
+    return Assistant.from_settings(settings, index=open_index(settings))
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_llamacpp_streams_with_numbered_sources(musterstadt_index: Index, gemma_
         return prompt
 
     backend.llm.messages_to_prompt = spy
-    assistant = Assistant(settings, index=musterstadt_index, backend=backend)
+    assistant = Assistant.from_settings(settings, index=musterstadt_index, backend=backend)
     _check_answer(list(assistant.ask_stream(QUESTION)), "llamacpp")
     prompt = prompts[-1]
     assert re.search(r"\[1\] [^\n]*Hund[^\n]*\n<<<\n", prompt) and "[2] " in prompt
@@ -77,7 +77,7 @@ def test_openai_compatible_server_streams(musterstadt_index: Index, openai_serve
         "llm_max_tokens": 40, "llm_context": 4096})
     backend = OpenAIBackend(settings)
     backend.check()
-    assistant = Assistant(settings, index=musterstadt_index, backend=backend)
+    assistant = Assistant.from_settings(settings, index=musterstadt_index, backend=backend)
     _check_answer(list(assistant.ask_stream(QUESTION)), "openai")
 
 
@@ -107,6 +107,6 @@ def test_openai_server_judges_whether_the_passages_answer(musterstadt_index: Ind
         return response
 
     object.__setattr__(backend.llm, "complete", spy)
-    answer = Assistant(settings, index=musterstadt_index, backend=backend).ask(QUESTION)
+    answer = Assistant.from_settings(settings, index=musterstadt_index, backend=backend).ask(QUESTION)
     assert len(replies) == 1  # asked once, after the learned decision would have answered
     assert answer.abstained is (parse_verdict(replies[0]) is False)

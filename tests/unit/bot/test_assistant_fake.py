@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import OPERATOR, Assistant, User
-from bot.backends.base import AnswerRequest, BackendResult
+from bot.backends.base import AnswerRequest, BackendResult, BaseBackend
 from bot.models import Answer, Hit
 from core.index import Index
 from ingest.pipeline import Ingestor
@@ -16,7 +16,7 @@ from conftest import CORPUS
 pytestmark = pytest.mark.unit
 
 
-class ScriptedBackend:
+class ScriptedBackend(BaseBackend):
     """Answers with a fixed text, streamed in two pieces (as an LLM would)."""
 
     name = "scripted"
@@ -40,7 +40,7 @@ def assistant(fake_index: Index) -> Iterator[Assistant]:
     # the fake embedder has no meaning to judge: fixed thresholds at 0 never decline
     settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
                                                       "abstain_min_known": 0.0})
-    yield Assistant(settings, index=fake_index, backend=backend)
+    yield Assistant.from_settings(settings, index=fake_index, backend=backend)
 
 
 def test_streaming_then_answer_with_checked_citations(assistant: Assistant) -> None:
@@ -101,7 +101,7 @@ def test_undeclared_collection_is_closed_to_departments(assistant: Assistant, tm
 
 def test_log_of_declined_questions_lives_in_the_data_dir(fake_index: Index, tmp_path: Path) -> None:
     Ingestor(fake_index).run([CORPUS / "bauen"])
-    assistant = Assistant(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
+    assistant = Assistant.from_settings(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
     assert assistant.ask("Quantenphysik Schwarzes Loch Dresden").abstained
     assert (fake_index.settings.data_dir / "logbook.sqlite").is_file()
     assert assistant.logbook.gap_report()[0][0] == "Quantenphysik Schwarzes Loch Dresden"
@@ -116,7 +116,7 @@ def test_a_cut_passage_is_continued_by_its_neighbour(fake_index: Index, tmp_path
     ids = fake_index.catalog.chunk_ids_of("test/gebuehren.md")
     assert len(ids) >= 2
     first = fake_index.catalog.chunks([ids[0]])[ids[0]]
-    assistant = Assistant(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
+    assistant = Assistant.from_settings(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
     passage = assistant._passage(Hit(id=first.id, text=first.text, metadata=first.metadata, score=1.0))
     second = fake_index.catalog.chunks([ids[1]])[ids[1]]
     assert passage.startswith(first.text) and passage.endswith(second.text)
@@ -142,7 +142,8 @@ def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_index: Index, v
     settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
                                                       "abstain_min_known": 0.0})
     backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", verdict)
-    answer = Assistant(settings, index=fake_index, backend=backend).ask("Hundesteuer erster Hund Steuersatz")
+    assistant = Assistant.from_settings(settings, index=fake_index, backend=backend)
+    answer = assistant.ask("Hundesteuer erster Hund Steuersatz")
     assert answer.abstained is declined
     assert bool(answer.sources) is not declined
     question, passages = backend.judged[-1]
@@ -154,5 +155,6 @@ def test_the_llm_judgement_can_be_switched_off(fake_index: Index) -> None:
     settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
                                                       "abstain_min_known": 0.0, "llm_sufficiency": False})
     backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", False)
-    assert not Assistant(settings, index=fake_index, backend=backend).ask("Hundesteuer erster Hund").abstained
+    assistant = Assistant.from_settings(settings, index=fake_index, backend=backend)
+    assert not assistant.ask("Hundesteuer erster Hund").abstained
     assert backend.judged == []

@@ -5,7 +5,6 @@ from bot.citations import (
     drop_invalid_markers,
     make_sources,
     snippet,
-    source_link,
     split_cited_sentences,
     unsupported_sentences,
 )
@@ -19,14 +18,24 @@ def _hit(cid: str, text: str, **meta: object) -> Hit:
                                             "collection": "satzungen", **meta}, score=0.9)
 
 
-def test_sources_are_numbered_with_location_and_link() -> None:
+def test_sources_are_numbered_with_location_and_the_link_the_caller_builds() -> None:
+    asked: list[tuple[str, int | None, str | None]] = []
+
+    def links(doc_id: str, page: int | None, section: str | None) -> str | None:
+        asked.append((doc_id, page, section))
+        return f"link:{doc_id}:{page}" if page else None
+
     sources = make_sources([_hit("a", "Die Steuer beträgt 96 Euro.", page=2, section="§ 4"),
-                            _hit("b", "Text.", section="§ 17")], {"a": "Die Steuer beträgt 96 Euro."})
+                            _hit("b", "Text.", section="§ 17")], {"a": "Die Steuer beträgt 96 Euro."}, links)
     assert [s.number for s in sources] == [1, 2]
-    assert sources[0].location == "S. 2" and sources[0].link == "/dokument/satzungen/satzungen/hund.pdf#page=2"
+    assert sources[0].location == "S. 2" and sources[0].link == "link:satzungen/satzungen/hund.pdf:2"
     assert sources[0].highlight == "Die Steuer beträgt 96 Euro."
-    assert sources[1].location == "§ 17" and sources[1].link.endswith("#%C2%A7%2017")
-    assert source_link("a b.md", None, None) == "/dokument/a%20b.md"
+    assert sources[1].location == "§ 17" and sources[1].link is None
+    assert asked == [("satzungen/satzungen/hund.pdf", 2, "§ 4"), ("satzungen/satzungen/hund.pdf", None, "§ 17")]
+
+
+def test_without_a_link_builder_the_engine_links_nowhere() -> None:
+    assert make_sources([_hit("a", "Text.", page=2)])[0].link is None
 
 
 def test_snippet_is_a_window_around_the_highlight() -> None:

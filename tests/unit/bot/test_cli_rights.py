@@ -51,6 +51,10 @@ def test_known_department_reads_only_its_collections(indexed: None, capsys: pyte
     assert ask(["Wie viele Urlaubstage habe ich?", "--department", "personalamt", "--json"]) == 0
     allowed = json.loads(capsys.readouterr().out)
     assert allowed["sources"] and all(s["collection"] == "personal" for s in allowed["sources"])  # positive control
+    # the CLI links each source to its file on this machine, at the cited page
+    links = [s["link"] for s in allowed["sources"]]
+    assert all(link.startswith((CORPUS / "personal").resolve().as_uri() + "/") for link in links)
+    assert all(s["link"].endswith(f"#page={s['page']}") for s in allowed["sources"] if s["page"])
 
 
 def test_ingest_status_names_undeclared_collections(indexed: None, tmp_path: Path,

@@ -156,6 +156,6 @@ def test_logbook_path_is_where_the_assistant_writes(tmp_path: Path) -> None:
     from conftest import make_settings
 
     settings = make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite")
-    assistant = Assistant(settings, index=open_index(settings, embedder=FakeEmbedder()))
+    assistant = Assistant.from_settings(settings, index=open_index(settings, embedder=FakeEmbedder()))
     assert assistant.logbook.path == logbook_path(settings)
     assistant.close()

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from core.index import Index
 from ui import admin
+from ui.documents import document_link
 from ui.server import create_app
 from ui.service import NotAllowed, Services
 
@@ -49,7 +50,7 @@ def test_upload_reingest_delete_cycle(services: Services, tmp_path: Path) -> Non
     assert "gelöscht (Index und hochgeladene Datei)" in admin.delete_document(services, boss,
                                                                               "intern/intern/Neue-Regel.md")
     assert not (services.settings.uploads_dir / "intern" / "Neue-Regel.md").exists()
-    assert services.assistant.index.catalog.file("intern/intern/Neue-Regel.md") is None
+    assert services.catalog.file("intern/intern/Neue-Regel.md") is None
     kept = admin.delete_document(services, boss, "intern/intern/da-ki-assistent.md")  # a corpus file stays on disk
     assert "bitte auch dort löschen" in kept
 
@@ -65,7 +66,7 @@ def test_upload_refuses_a_name_that_clashes_with_a_corpus_document(services: Ser
 def test_statistics_and_gap_report_csv(services: Services, tmp_path: Path) -> None:
     boss = services.account("admin")
     for question in ["Wo parke ich?", "wo parke ich? ", "Gibt es WLAN?"]:
-        services.assistant.logbook.record_gap(question, None)
+        services.logbook.record_gap(question, None)
     text, rows = admin.statistics(services, boss)
     assert "Dokumente" in text and {r[1] for r in rows} >= {"buergerservice", "personal"}
     visible = {r[1]: r[4] for r in rows}
@@ -81,7 +82,7 @@ def test_statistics_call_out_an_undeclared_collection(services: Services, tmp_pa
     folder = tmp_path / "tippfehler"
     folder.mkdir()
     (folder / "faq.md").write_text("# FAQ\n\nDie Beurteilungsrunde beginnt im Mai mit Gesprächen im Team.\n")
-    Ingestor(services.assistant.index).run([folder], collection="persnal")
+    Ingestor(services.index).run([folder], collection="persnal")
     _, rows = admin.statistics(services, services.account("admin"))
     assert "NICHT EINGETRAGEN" in {r[1]: r[4] for r in rows}["persnal"]
 
@@ -102,6 +103,20 @@ def test_document_route_checks_the_department_of_the_signed_in_user(services: Se
     paula = TestClient(create_app(services))
     paula.post("/login", data={"username": "paula", "password": PASSWORD})
     assert paula.get(PERSONAL).status_code == 200
+
+
+def test_answers_link_their_sources_to_the_document_route(services: Services) -> None:
+    assert document_link("a b.md", None, None) == "/dokument/a%20b.md"
+    assert document_link("satzungen/hund.pdf", 2, "§ 4") == "/dokument/satzungen/hund.pdf#page=2"
+    assert document_link("satzungen/hund.md", None, "§ 17") == "/dokument/satzungen/hund.md#%C2%A7%2017"
+    anna = services.account("anna")
+    assert anna is not None
+    answer = services.assistant.ask("Was kostet ein Personalausweis?", user=services.user_of(anna))
+    links = [s.link for s in answer.sources]
+    assert links and all(link and link.startswith("/dokument/") for link in links)
+    client = TestClient(create_app(services))
+    assert client.post("/login", data={"username": "anna", "password": PASSWORD}).status_code == 200
+    assert all(client.get(str(link).split("#")[0]).status_code == 200 for link in links)  # each one opens
 
 
 def test_text_documents_are_rendered_safely_with_section_anchors(services: Services) -> None:

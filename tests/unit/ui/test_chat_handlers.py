@@ -66,7 +66,7 @@ def test_feedback_is_stored_without_user_name_unless_enabled(services: Services)
     assert give_feedback(services, anna, -1, "Fehlt etwas", final.state).startswith("Danke")
     services.settings = services.settings.model_copy(update={"feedback_with_user": True})
     give_feedback(services, anna, 1, "", final.state)
-    stored = services.assistant.logbook.feedback()
+    stored = services.logbook.feedback()
     assert [(f.rating, f.comment, f.user) for f in stored] == [(1, "", "anna"), (-1, "Fehlt etwas", None)]
     assert stored[0].question == "Hundesteuer erster Hund"
 
@@ -78,7 +78,7 @@ def test_thumbs_on_an_earlier_message_rate_that_answer(services: Services) -> No
                           first.state))[-1]
     assert len(second.messages) == 4 and len(second.state.answers) == 2
     assert give_feedback(services, anna, -1, "", second.state, message_index=1).startswith("Danke")
-    assert services.assistant.logbook.feedback()[0].question == "Hundesteuer erster Hund"
+    assert services.logbook.feedback()[0].question == "Hundesteuer erster Hund"
     assert "noch keine Antwort" in give_feedback(services, anna, 1, "", second.state, message_index=9)
 
 

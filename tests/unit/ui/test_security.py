@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.assistant import Assistant
 from bot.backends.extractive import ExtractiveBackend
+from bot.services import build_services
 from core.index import Index
+from ui.documents import document_link
 from ui.security import HEADERS, SessionTokens, audit_name, cross_site
 from ui.server import WRONG_LOGIN, create_app
 from ui.service import Services
@@ -41,8 +42,8 @@ def services_for(index: Index, tmp_path: Path, with_users: bool = True, **overri
     if with_users:
         add_user(settings.users_path, "anna", PASSWORD, "buergerbuero")
     users = load_users(settings.users_path) if with_users else None
-    return Services(settings=settings, assistant=Assistant(settings, index=index, backend=ExtractiveBackend()),
-                    users=users)
+    engine = build_services(settings, index=index, backend=ExtractiveBackend(), links=document_link)
+    return Services.of(engine, users)
 
 
 # -- pure parts --------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ pytestmark = pytest.mark.unit
 def test_start_ingests_the_corpus_and_says_demo_mode(tmp_path: Path) -> None:
     services = prepare(make_settings(tmp_path / "data"), embedder=FakeEmbedder())
     try:
-        assert services.assistant.index.catalog.chunk_count() > 100
+        assert services.catalog.chunk_count() > 100
         assert services.demo and any("Demo-Modus" in n for n in services.notices)
     finally:
-        services.assistant.close()
+        services.close()
 
 
 def test_empty_index_fails_fast_with_what_to_do(tmp_path: Path) -> None:
@@ -34,10 +34,10 @@ def test_unreachable_llm_fails_fast_or_falls_back_when_allowed(tmp_path: Path) -
         prepare(make_settings(tmp_path / "a", **server), embedder=FakeEmbedder())
     services = prepare(make_settings(tmp_path / "b", llm_fallback=True, **server), embedder=FakeEmbedder())
     try:
-        assert services.assistant.backend.name == "extractive"
+        assert services.backend_name == "extractive"
         assert any("Sprachmodell ist nicht erreichbar" in n for n in services.notices)
     finally:
-        services.assistant.close()
+        services.close()
 
 
 def test_broken_users_file_stops_the_start(tmp_path: Path) -> None:

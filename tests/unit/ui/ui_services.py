@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.assistant import Assistant
 from bot.backends.extractive import ExtractiveBackend
+from bot.services import build_services
 from core.index import Index
 from ingest.pipeline import Ingestor
+from ui.documents import document_link
 from ui.service import Services
 from ui.users import UserDirectory, add_user, load_users
 
@@ -28,5 +29,5 @@ def make_services(index: Index, tmp_path: Path, with_users: bool = True, **overr
         for name, (department, admin) in USERS.items():
             add_user(settings.users_path, name, PASSWORD, department, admin)
         users = load_users(settings.users_path)
-    assistant = Assistant(settings, index=index, backend=ExtractiveBackend())
-    return Services(settings=settings, assistant=assistant, users=users)
+    engine = build_services(settings, index=index, backend=ExtractiveBackend(), links=document_link)
+    return Services.of(engine, users)
