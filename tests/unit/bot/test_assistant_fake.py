@@ -33,14 +33,13 @@ class ScriptedBackend(BaseBackend):
 
 
 @pytest.fixture
-def assistant(fake_index: Index) -> Iterator[Assistant]:
-    Ingestor(fake_index).run([CORPUS])
+def assistant(fake_musterstadt: Index) -> Iterator[Assistant]:
     backend = ScriptedBackend("Die Hundesteuer beträgt 96 Euro für den ersten Hund [1]. "
                               "Parkausweise kosten 30 Euro im Bürgerbüro [1]. Erfunden [9].")
     # the fake embedder has no meaning to judge: fixed thresholds at 0 never decline
-    settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                      "abstain_min_known": 0.0})
-    yield Assistant.from_settings(settings, index=fake_index, backend=backend)
+    settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                            "abstain_min_known": 0.0})
+    yield Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
 
 
 def test_streaming_then_answer_with_checked_citations(assistant: Assistant) -> None:
@@ -136,13 +135,12 @@ class JudgingBackend(ScriptedBackend):
 
 
 @pytest.mark.parametrize(("verdict", "declined"), [(False, True), (True, False), (None, False)])
-def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_index: Index, verdict: bool | None,
-                                                            declined: bool) -> None:
-    Ingestor(fake_index).run([CORPUS])
-    settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                      "abstain_min_known": 0.0})
+def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_musterstadt: Index, verdict: bool | None,
+                                                                  declined: bool) -> None:
+    settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                            "abstain_min_known": 0.0})
     backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", verdict)
-    assistant = Assistant.from_settings(settings, index=fake_index, backend=backend)
+    assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     answer = assistant.ask("Hundesteuer erster Hund Steuersatz")
     assert answer.abstained is declined
     assert bool(answer.sources) is not declined
@@ -150,11 +148,10 @@ def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_index: Index, v
     assert question == "Hundesteuer erster Hund Steuersatz" and 1 <= len(passages) <= 3
 
 
-def test_the_llm_judgement_can_be_switched_off(fake_index: Index) -> None:
-    Ingestor(fake_index).run([CORPUS])
-    settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                      "abstain_min_known": 0.0, "llm_sufficiency": False})
+def test_the_llm_judgement_can_be_switched_off(fake_musterstadt: Index) -> None:
+    settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                            "abstain_min_known": 0.0, "llm_sufficiency": False})
     backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", False)
-    assistant = Assistant.from_settings(settings, index=fake_index, backend=backend)
+    assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     assert not assistant.ask("Hundesteuer erster Hund").abstained
     assert backend.judged == []

@@ -20,8 +20,8 @@ PUBLIC_TEXT = "/dokument/satzungen/satzungen/abfallgebuehrensatzung.md"
 
 
 @pytest.fixture
-def services(fake_index: Index, tmp_path: Path) -> Services:
-    return make_services(fake_index, tmp_path)
+def services(fake_musterstadt: Index, tmp_path: Path) -> Services:
+    return make_services(fake_musterstadt, tmp_path)
 
 
 def test_admin_actions_refuse_staff(services: Services, tmp_path: Path) -> None:
@@ -140,8 +140,8 @@ def test_document_view_escapes_hostile_text() -> None:
     assert '<h2 id="§ 3">§ 3 &quot;&gt;&lt;b&gt;Steuer</h2>' in page
 
 
-def test_trusted_header_mode_and_health(fake_index: Index, tmp_path: Path) -> None:
-    services = make_services(fake_index, tmp_path, trusted_header="X-Remote-User")
+def test_trusted_header_mode_and_health(fake_musterstadt: Index, tmp_path: Path) -> None:
+    services = make_services(fake_musterstadt, tmp_path, trusted_header="X-Remote-User")
     client = TestClient(create_app(services))
     assert client.get("/health").json()["status"] == "ok"
     assert client.get(PERSONAL, headers={"X-Remote-User": "anna"}).status_code == 404
@@ -150,8 +150,8 @@ def test_trusted_header_mode_and_health(fake_index: Index, tmp_path: Path) -> No
     assert client.get(PUBLIC_PDF).status_code == 401
 
 
-def test_demo_mode_without_users_file_sees_everything(fake_index: Index, tmp_path: Path) -> None:
-    services = make_services(fake_index, tmp_path, with_users=False)
+def test_demo_mode_without_users_file_sees_everything(fake_musterstadt: Index, tmp_path: Path) -> None:
+    services = make_services(fake_musterstadt, tmp_path, with_users=False)
     assert services.demo and services.account(None).admin
     assert TestClient(create_app(services)).get(PERSONAL).status_code == 200
 
@@ -167,7 +167,7 @@ def test_gradio_file_route_serves_no_index_or_corpus_files(services: Services) -
             assert response.status_code >= 400 or not response.content.startswith((b"SQLite", b"%PDF", b"#")), url
 
 
-def test_start_and_first_page_make_no_outside_connections(fake_index: Index, tmp_path: Path,
+def test_start_and_first_page_make_no_outside_connections(fake_musterstadt: Index, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
@@ -182,7 +182,7 @@ def test_start_and_first_page_make_no_outside_connections(fake_index: Index, tmp
         return original(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    services = make_services(fake_index, tmp_path)
+    services = make_services(fake_musterstadt, tmp_path)
     client = TestClient(create_app(services))
     with client:  # runs the app's start-up events too
         assert client.get("/").status_code == 200

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def services(fake_index: Index, tmp_path: Path) -> Services:
-    return make_services(fake_index, tmp_path)
+def services(fake_musterstadt: Index, tmp_path: Path) -> Services:
+    return make_services(fake_musterstadt, tmp_path)
 
 
 def test_answer_streams_then_shows_sources_and_remembers_the_turn(services: Services) -> None:

@@ -39,10 +39,10 @@ def _leaks(records: list[logging.LogRecord], words: list[str], exempt: str | Non
     return found
 
 
-def test_questions_and_user_names_never_reach_the_logs(fake_index: Index, tmp_path: Path,
+def test_questions_and_user_names_never_reach_the_logs(fake_musterstadt: Index, tmp_path: Path,
                                                       caplog: pytest.LogCaptureFixture,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    services = make_services(fake_index, tmp_path, feedback_with_user=True)
+    services = make_services(fake_musterstadt, tmp_path, feedback_with_user=True)
     add_user(services.settings.users_path, NAME, PASSWORD, "buergerbuero")
     services.users = load_users(services.settings.users_path)
     assistant = services.assistant
@@ -89,8 +89,8 @@ def test_questions_and_user_names_never_reach_the_logs(fake_index: Index, tmp_pa
     db.close()
 
 
-def test_feedback_and_gaps_store_no_user_identifier_by_default(fake_index: Index, tmp_path: Path) -> None:
-    services = make_services(fake_index, tmp_path)
+def test_feedback_and_gaps_store_no_user_identifier_by_default(fake_musterstadt: Index, tmp_path: Path) -> None:
+    services = make_services(fake_musterstadt, tmp_path)
     assert services.settings.feedback_with_user is False
     anna = services.account("anna")
     final = list(respond(services, anna, "Hundesteuer erster Hund", [], "standard", "de", [], ChatState()))[-1]
