@@ -96,14 +96,7 @@ def report(name: str, summary: Mapping[str, Any]) -> str:
             f"abgelehnt {pct(summary['declined'])} von {summary['unanswerable']} unbeantwortbaren")
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bot.backends.base import BackendUnavailableError
-    from bot.services import build_services
-    from core.index import IndexMismatchError
-    from core.permissions import CollectionsError
-    from core.settings import SettingsError, load_settings
-    from eval.runner import BenchmarkError, open_configured
-
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval.staff", description="Fragen von Beschäftigten, Ende zu Ende.")
     parser.add_argument("--questions", type=Path, action="append", required=True, help="JSONL-Datei")
     parser.add_argument("--corpus", type=Path, help="diesen Ordner in einen frischen Index aufnehmen")
@@ -112,17 +105,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min", action="append", default=[], metavar="METRIK=WERT",
                         help=f"Mindestwert ({', '.join(METRICS)}), sonst Exit-Code 1")
     parser.add_argument("--verbose", action="store_true", help="jede verfehlte Frage mit Antwortanfang zeigen")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _gates(items: list[str]) -> dict[str, float]:
+    """`--min METRIK=WERT` as {metric: minimum}; an unknown metric or a bad number is an error."""
+    gates = {}
+    for item in items:
+        metric, _, value = item.partition("=")
+        if metric not in METRICS:
+            raise QuestionFileError(f"--min {item}: unbekannte Metrik; erlaubt: {', '.join(METRICS)}")
+        gates[metric] = float(value)
+    return gates
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.backends.base import BackendUnavailableError
+    from bot.services import build_services
+    from core.index import IndexMismatchError
+    from core.permissions import CollectionsError
+    from core.settings import SettingsError, load_settings
+    from eval.runner import BenchmarkError, open_configured
+
+    args = _parser().parse_args(argv)
     try:
         sets = {path.stem: load_questions(path) for path in args.questions}
         for questions in sets.values():
             check_questions(questions)
-        gates = {}
-        for item in args.min:
-            metric, _, value = item.partition("=")
-            if metric not in METRICS:
-                raise QuestionFileError(f"--min {item}: unbekannte Metrik; erlaubt: {', '.join(METRICS)}")
-            gates[metric] = float(value)
+        gates = _gates(args.min)
     except (QuestionFileError, ValueError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2

@@ -3,16 +3,18 @@ lives in `ui.chat` and `ui.admin`, which know nothing of Gradio."""
 
 from __future__ import annotations
 
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from core.settings import Settings
 from ui import admin
-from ui.chat import KEEP, ChatState, give_feedback, respond
+from ui.chat import ChatState
+from ui.events import wire_admin, wire_chat, wire_session
 from ui.render import EMPTY_SOURCES
-from ui.service import LANGUAGE_CHOICES, STYLE_CHOICES, NotAllowed, Services
+from ui.service import LANGUAGE_CHOICES, STYLE_CHOICES, Services
 from ui.users import Account
 
 CSS = """
@@ -67,9 +69,58 @@ def _define_named_files() -> type[gr.File]:
 NamedFiles = _without_stub_files(_define_named_files)
 
 
-def build_ui(services: Services) -> gr.Blocks:
-    settings = services.settings
+@dataclass(frozen=True)
+class Header:
+    whoami: Any
+    notice: Any
 
+
+@dataclass(frozen=True)
+class ChatTab:
+    """The components of the question tab (the event handlers are wired in `ui.events`)."""
+
+    state: Any
+    chatbot: Any
+    question: Any
+    ask: Any
+    new_chat: Any
+    status: Any
+    comment: Any
+    thumbs_up: Any
+    thumbs_down: Any
+    feedback_status: Any
+    style: Any
+    language: Any
+    collections: Any
+    sources: Any
+
+
+@dataclass(frozen=True)
+class AdminTab:
+    """The components of the admin console."""
+
+    tab: Any
+    stats_text: Any
+    stats_table: Any
+    refresh: Any
+    files: Any
+    target: Any
+    upload_button: Any
+    upload_status: Any
+    ingest_button: Any
+    ingest_status: Any
+    ingest_table: Any
+    documents: Any
+    doomed: Any
+    delete_button: Any
+    delete_status: Any
+    feedback_table: Any
+    gaps_table: Any
+    csv_button: Any
+    csv_file: Any
+
+
+def build_ui(services: Services) -> gr.Blocks:
     def account_of(request: gr.Request | None) -> Account | None:
         if request is None:
             return services.account(None) if services.demo else None
@@ -78,184 +129,94 @@ def build_ui(services: Services) -> gr.Blocks:
     # Gradio keeps uploads and served files (the gap CSV holds questions) in its cache: gone after a day.
     with gr.Blocks(title="Auskunft – Wissensassistent", analytics_enabled=False,
                    delete_cache=(3600, 86400)) as page:
-        state = gr.State(ChatState())
-        with gr.Row():
-            gr.Markdown("# Auskunft\nFragen zu den Unterlagen der Verwaltung – jede Antwort mit Quelle.")
-            whoami = gr.Markdown(elem_id="wer")
-            gr.Button("Abmelden", link="/logout", size="sm", scale=0, visible=not services.demo)
-        notice = gr.Markdown(elem_id="kopf-hinweis")
-
+        header = _header(services.demo)
+        state = gr.State(ChatState())  # outside the tabs: inside `gr.Tabs` it showed every tab button twice
         with gr.Tabs():
-            with gr.Tab("Fragen", id="fragen"), gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        label="Gespräch", height=460, feedback_options=("Like", "Dislike"), buttons=["copy"],
-                        elem_id="gespraech",
-                        placeholder="Stellen Sie eine Frage zu Satzungen, Merkblättern oder Dienstanweisungen. "
-                                    "Jede Antwort nennt ihre Quellen.",
-                    )
-                    question = gr.Textbox(label="Ihre Frage", lines=1, max_lines=6, elem_id="frage",  # Enter asks
-                                          placeholder="z. B. Was kostet ein Personalausweis?")
-                    with gr.Row():
-                        ask = gr.Button("Fragen", variant="primary", elem_id="fragen-knopf")
-                        new_chat = gr.Button("Neues Gespräch", elem_id="neues-gespraech")
-                    status = gr.Markdown(elem_id="status")
-                    if settings.example_questions:
-                        gr.Examples([[q] for q in settings.example_questions], inputs=[question],
-                                    label="Beispielfragen")
-                    with gr.Accordion("Antwort bewerten", open=False):
-                        comment = gr.Textbox(label="Kommentar (optional)", lines=2, elem_id="kommentar")
-                        with gr.Row():
-                            thumbs_up = gr.Button("👍 Hilfreich", elem_id="hilfreich")
-                            thumbs_down = gr.Button("👎 Nicht hilfreich", elem_id="nicht-hilfreich")
-                        feedback_status = gr.Markdown(elem_id="bewertung-status")
-                with gr.Column(scale=2):
-                    style = gr.Radio(list(STYLE_CHOICES), value="standard", label="Antwortstil",
-                                     info="„Einfache Sprache“: kurze Sätze, einfache Wörter.", elem_id="stil")
-                    language = gr.Dropdown(list(LANGUAGE_CHOICES), value="de", label="Sprache der Antwort",
-                                           elem_id="sprache")
-                    collections = gr.CheckboxGroup([], label="In diesen Sammlungen suchen",
-                                                   info="Keine Auswahl: alle für Sie freigegebenen.",
-                                                   elem_id="sammlungen")
-                    gr.Markdown("### Quellen")
-                    sources = gr.HTML(EMPTY_SOURCES, elem_id="quellen")
-
-            with gr.Tab("Verwaltung", id="verwaltung", visible=False) as admin_tab:
-                stats_text = gr.Markdown()
-                stats_table = gr.Dataframe(headers=["Sammlung", "ID", "Dokumente", "Chunks", "Sichtbar für"],
-                                           interactive=False, label="Index nach Sammlung")
-                refresh = gr.Button("Übersicht aktualisieren", size="sm")
-                with gr.Accordion("Dokumente hochladen", open=True):
-                    files = NamedFiles(file_count="multiple", elem_id="upload",
-                                       label=f"Dateien: PDF, DOCX, HTML, Markdown, TXT; höchstens "
-                                             f"{settings.max_upload_mb:g} MB je Datei")
-                    target = gr.Dropdown([], label="Sammlung", elem_id="upload-sammlung")
-                    upload_button = gr.Button("Hochladen", variant="primary", elem_id="hochladen")
-                    upload_status = gr.Markdown(elem_id="upload-status")
-                with gr.Accordion("Index aktualisieren", open=True):
-                    ingest_button = gr.Button("Index aktualisieren (neu, geändert, gelöscht)", elem_id="ingest")
-                    ingest_status = gr.Markdown(elem_id="ingest-status")
-                    ingest_table = gr.Dataframe(headers=admin.RESULT_HEADERS, interactive=False,
-                                                label="Ergebnis je Datei", elem_id="ingest-tabelle")
-                with gr.Accordion("Dokumente im Index", open=False):
-                    documents = gr.Dataframe(headers=["ID", "Titel", "Sammlung", "Status", "Chunks", "Stand"],
-                                             interactive=False, label="Dokumente")
-                    doomed = gr.Dropdown([], label="Dokument zum Löschen", elem_id="loeschen-auswahl")
-                    delete_button = gr.Button("Dokument löschen", variant="stop", elem_id="loeschen")
-                    delete_status = gr.Markdown()
-                with gr.Accordion("Rückmeldungen", open=False):
-                    feedback_table = gr.Dataframe(
-                        headers=["Zeit", "Bewertung", "Frage", "Antwort", "Quellen", "Kommentar", "Benutzer"],
-                        interactive=False, label="Rückmeldungen (neueste zuerst)")
-                with gr.Accordion("Wissenslücken (abgelehnte Fragen)", open=False):
-                    gaps_table = gr.Dataframe(headers=["Frage", "Anzahl", "Zuletzt gefragt"], interactive=False,
-                                              label="Häufigste zuerst")
-                    csv_button = gr.Button("Als CSV exportieren", size="sm")
-                    csv_file = gr.File(label="CSV-Datei", interactive=False)
-
-        # -- session start --------------------------------------------------------------------------
-        def on_load(request: gr.Request) -> tuple[Any, ...]:
-            account = account_of(request)
-            if account is None:
-                return ("**Nicht angemeldet.**", "", gr.update(choices=[]), gr.update(visible=False),
-                        gr.update(choices=[]))
-            who = f"Angemeldet als **{account.label}** ({services.department_label(account)})"
-            if account.admin and not services.demo:
-                who += " · Administration"
-            choices = services.collection_choices(account)
-            return (who, "\n\n".join(f"⚠ {n}" for n in services.notices), gr.update(choices=choices, value=[]),
-                    gr.update(visible=account.admin),
-                    gr.update(choices=services.upload_choices() if account.admin else [], value=None))
-
-        page.load(on_load, outputs=[whoami, notice, collections, admin_tab, target])
-
-        # -- chat -----------------------------------------------------------------------------------
-        def chat(message: str, history: list[dict[str, str]], chosen_style: str, chosen_language: str,
-                 chosen: list[str], session: ChatState, request: gr.Request):
-            first = True
-            for update in respond(services, account_of(request), message, history or [], chosen_style,
-                                  chosen_language, chosen, session):
-                # The question box empties once the question shows in the chat; on an error it keeps the text.
-                cleared = "" if first and not update.status else gr.skip()
-                first = False
-                yield (update.messages, gr.skip() if update.sources == KEEP else update.sources, update.state,
-                       update.status, cleared)
-
-        chat_io: dict[str, Any] = {
-            "inputs": [question, chatbot, style, language, collections, state],
-            "outputs": [chatbot, sources, state, status, question],
-        }
-        # One answer at a time for both triggers: the model and the index connections are shared.
-        question.submit(chat, **chat_io, concurrency_id="antwort")
-        ask.click(chat, **chat_io, concurrency_id="antwort")
-
-        def reset() -> tuple[Any, ...]:
-            return [], EMPTY_SOURCES, ChatState(), "", ""
-
-        new_chat.click(reset, outputs=[chatbot, sources, state, status, feedback_status])
-        chatbot.clear(reset, outputs=[chatbot, sources, state, status, feedback_status])
-
-        def rate_message(session: ChatState, data: gr.LikeData, request: gr.Request) -> str:
-            index = data.index if isinstance(data.index, int) else data.index[0]
-            return give_feedback(services, account_of(request), 1 if data.liked is True else -1, "", session, index)
-
-        chatbot.like(rate_message, inputs=[state], outputs=[status])
-
-        def rate(rating: int):
-            def handler(text: str, session: ChatState, request: gr.Request) -> tuple[str, str]:
-                return give_feedback(services, account_of(request), rating, text or "", session), ""
-            return handler
-
-        thumbs_up.click(rate(1), inputs=[comment, state], outputs=[feedback_status, comment])
-        thumbs_down.click(rate(-1), inputs=[comment, state], outputs=[feedback_status, comment])
-
-        # -- admin (every action checks the role itself; a non-admin gets a message, never data) ------
-        def overview(request: gr.Request) -> tuple[Any, ...]:
-            account = account_of(request)
-            try:
-                text, rows = admin.statistics(services, account)
-                docs = admin.documents(services, account)
-                return (text, rows, docs, gr.update(choices=[d[0] for d in docs], value=None),
-                        admin.feedback_rows(services, account), admin.gap_rows(services, account))
-            except NotAllowed as exc:
-                raise gr.Error(str(exc)) from exc
-
-        overview_outputs = [stats_text, stats_table, documents, doomed, feedback_table, gaps_table]
-        admin_tab.select(overview, outputs=overview_outputs)
-        refresh.click(overview, outputs=overview_outputs)
-
-        def do_upload(items: list[admin.Upload], collection: str | None, request: gr.Request) -> tuple[str, Any]:
-            try:
-                return admin.upload(services, account_of(request), items or [], collection), None
-            except NotAllowed as exc:
-                raise gr.Error(str(exc)) from exc
-
-        upload_button.click(do_upload, inputs=[files, target], outputs=[upload_status, files])
-
-        def do_ingest(request: gr.Request):
-            try:
-                yield from admin.reingest(services, account_of(request))
-            except NotAllowed as exc:
-                raise gr.Error(str(exc)) from exc
-
-        ingest_button.click(do_ingest, outputs=[ingest_status, ingest_table]).then(overview, outputs=overview_outputs)
-
-        def do_delete(doc_id: str | None, request: gr.Request) -> str:
-            try:
-                return admin.delete_document(services, account_of(request), doc_id)
-            except NotAllowed as exc:
-                raise gr.Error(str(exc)) from exc
-
-        delete_button.click(do_delete, inputs=[doomed], outputs=[delete_status]).then(
-            overview, outputs=overview_outputs)
-
-        export_dir = Path(tempfile.mkdtemp(prefix="auskunft-export-"))
-
-        def do_export(request: gr.Request) -> str:
-            try:
-                return str(admin.gap_csv(services, account_of(request), export_dir))
-            except NotAllowed as exc:
-                raise gr.Error(str(exc)) from exc
-
-        csv_button.click(do_export, outputs=[csv_file])
+            chat = _chat_tab(services.settings, state)
+            console = _admin_tab(services.settings)
+        wire_session(page, services, account_of, header, chat, console)
+        wire_chat(services, account_of, chat)
+        wire_admin(services, account_of, console)
     return page
+
+
+def _header(demo: bool) -> Header:
+    with gr.Row():
+        gr.Markdown("# Auskunft\nFragen zu den Unterlagen der Verwaltung – jede Antwort mit Quelle.")
+        whoami = gr.Markdown(elem_id="wer")
+        gr.Button("Abmelden", link="/logout", size="sm", scale=0, visible=not demo)
+    return Header(whoami=whoami, notice=gr.Markdown(elem_id="kopf-hinweis"))
+
+
+def _chat_tab(settings: Settings, state: Any) -> ChatTab:
+    with gr.Tab("Fragen", id="fragen"), gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                label="Gespräch", height=460, feedback_options=("Like", "Dislike"), buttons=["copy"],
+                elem_id="gespraech",
+                placeholder="Stellen Sie eine Frage zu Satzungen, Merkblättern oder Dienstanweisungen. "
+                            "Jede Antwort nennt ihre Quellen.",
+            )
+            question = gr.Textbox(label="Ihre Frage", lines=1, max_lines=6, elem_id="frage",  # Enter asks
+                                  placeholder="z. B. Was kostet ein Personalausweis?")
+            with gr.Row():
+                ask = gr.Button("Fragen", variant="primary", elem_id="fragen-knopf")
+                new_chat = gr.Button("Neues Gespräch", elem_id="neues-gespraech")
+            status = gr.Markdown(elem_id="status")
+            if settings.example_questions:
+                gr.Examples([[q] for q in settings.example_questions], inputs=[question], label="Beispielfragen")
+            with gr.Accordion("Antwort bewerten", open=False):
+                comment = gr.Textbox(label="Kommentar (optional)", lines=2, elem_id="kommentar")
+                with gr.Row():
+                    thumbs_up = gr.Button("👍 Hilfreich", elem_id="hilfreich")
+                    thumbs_down = gr.Button("👎 Nicht hilfreich", elem_id="nicht-hilfreich")
+                feedback_status = gr.Markdown(elem_id="bewertung-status")
+        with gr.Column(scale=2):
+            style = gr.Radio(list(STYLE_CHOICES), value="standard", label="Antwortstil",
+                             info="„Einfache Sprache“: kurze Sätze, einfache Wörter.", elem_id="stil")
+            language = gr.Dropdown(list(LANGUAGE_CHOICES), value="de", label="Sprache der Antwort",
+                                   elem_id="sprache")
+            collections = gr.CheckboxGroup([], label="In diesen Sammlungen suchen",
+                                           info="Keine Auswahl: alle für Sie freigegebenen.", elem_id="sammlungen")
+            gr.Markdown("### Quellen")
+            sources = gr.HTML(EMPTY_SOURCES, elem_id="quellen")
+    return ChatTab(state, chatbot, question, ask, new_chat, status, comment, thumbs_up, thumbs_down,
+                   feedback_status, style, language, collections, sources)
+
+
+def _admin_tab(settings: Settings) -> AdminTab:
+    with gr.Tab("Verwaltung", id="verwaltung", visible=False) as tab:
+        stats_text = gr.Markdown()
+        stats_table = gr.Dataframe(headers=["Sammlung", "ID", "Dokumente", "Chunks", "Sichtbar für"],
+                                   interactive=False, label="Index nach Sammlung")
+        refresh = gr.Button("Übersicht aktualisieren", size="sm")
+        with gr.Accordion("Dokumente hochladen", open=True):
+            files = NamedFiles(file_count="multiple", elem_id="upload",
+                               label=f"Dateien: PDF, DOCX, HTML, Markdown, TXT; höchstens "
+                                     f"{settings.max_upload_mb:g} MB je Datei")
+            target = gr.Dropdown([], label="Sammlung", elem_id="upload-sammlung")
+            upload_button = gr.Button("Hochladen", variant="primary", elem_id="hochladen")
+            upload_status = gr.Markdown(elem_id="upload-status")
+        with gr.Accordion("Index aktualisieren", open=True):
+            ingest_button = gr.Button("Index aktualisieren (neu, geändert, gelöscht)", elem_id="ingest")
+            ingest_status = gr.Markdown(elem_id="ingest-status")
+            ingest_table = gr.Dataframe(headers=admin.RESULT_HEADERS, interactive=False,
+                                        label="Ergebnis je Datei", elem_id="ingest-tabelle")
+        with gr.Accordion("Dokumente im Index", open=False):
+            documents = gr.Dataframe(headers=["ID", "Titel", "Sammlung", "Status", "Chunks", "Stand"],
+                                     interactive=False, label="Dokumente")
+            doomed = gr.Dropdown([], label="Dokument zum Löschen", elem_id="loeschen-auswahl")
+            delete_button = gr.Button("Dokument löschen", variant="stop", elem_id="loeschen")
+            delete_status = gr.Markdown()
+        with gr.Accordion("Rückmeldungen", open=False):
+            feedback_table = gr.Dataframe(
+                headers=["Zeit", "Bewertung", "Frage", "Antwort", "Quellen", "Kommentar", "Benutzer"],
+                interactive=False, label="Rückmeldungen (neueste zuerst)")
+        with gr.Accordion("Wissenslücken (abgelehnte Fragen)", open=False):
+            gaps_table = gr.Dataframe(headers=["Frage", "Anzahl", "Zuletzt gefragt"], interactive=False,
+                                      label="Häufigste zuerst")
+            csv_button = gr.Button("Als CSV exportieren", size="sm")
+            csv_file = gr.File(label="CSV-Datei", interactive=False)
+    return AdminTab(tab, stats_text, stats_table, refresh, files, target, upload_button, upload_status,
+                    ingest_button, ingest_status, ingest_table, documents, doomed, delete_button, delete_status,
+                    feedback_table, gaps_table, csv_button, csv_file)

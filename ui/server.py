@@ -8,6 +8,7 @@ users whose department may see that collection. Sessions expire after `session_h
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -52,6 +53,21 @@ def create_app(services: Services) -> FastAPI:
         return JSONResponse({"status": "ok", "chunks": services.catalog.chunk_count(),
                              "backend": services.backend_name})
 
+    _add_document_route(app, services, current_account)
+    if not settings.trusted_header and services.users is not None:
+        _add_login_route(app, services, gradio_app)  # our /login answers before Gradio's
+    _mount_gradio(app, services, gradio_app)
+    # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityMiddleware(  # type: ignore[method-assign]
+        build_stack(), allowed_origins=settings.allowed_origins)
+    return app
+
+
+def _add_document_route(app: FastAPI, services: Services,
+                        current_account: Callable[[Request], Account | None]) -> None:
+    """`/dokument/<doc_id>`: a cited document, only for a signed-in user whose department may see it."""
+
     @app.get(DOCUMENT_ROUTE + "{doc_id:path}")
     def document(doc_id: str, request: Request) -> Response:
         account = current_account(request)
@@ -66,13 +82,17 @@ def create_app(services: Services) -> FastAPI:
                                     content_disposition_type="inline", filename=opened.path.name)
             titles = services.collection_titles()
             page = document_page(opened, titles.get(opened.collection, opened.collection),
-                                 int(settings.max_file_mb * 1_000_000))
+                                 int(services.settings.max_file_mb * 1_000_000))
         except DocumentNotFound:
             return HTMLResponse(NOT_FOUND, status_code=404, headers=SECURITY_HEADERS)
         # The page is our own escaped rendering; still, nothing in it may run scripts or load anything.
         csp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
         return HTMLResponse(page, headers={**SECURITY_HEADERS, "Content-Security-Policy": csp})
 
+
+def _mount_gradio(app: FastAPI, services: Services, gradio_app: list[object]) -> None:
+    """The Gradio page at `/`, guarded by the login (or the proxy's header), with expiring sessions."""
+    settings = services.settings
     blocks = build_ui(services)
     # Deliberate queue settings: answers share the model and the index connections (see the settings);
     # a bounded line answers "queue full" at once instead of letting waits grow without limit.
@@ -82,12 +102,11 @@ def create_app(services: Services) -> FastAPI:
         auth_options["auth_dependency"] = lambda request: (
             account.name if (account := services.signed_in(None, request.headers)) else None)
     elif services.users is not None:
-        auth_options["auth"] = services.users.authenticate  # our /login below answers first
+        auth_options["auth"] = services.users.authenticate  # our /login answers first
         auth_options["auth_message"] = (
             f"Bitte mit Ihrem Benutzernamen und Passwort anmelden. Nach {settings.login_free_failures} "
             f"Fehlversuchen wartet jeder weitere Versuch länger, nach {settings.login_lockout_failures} ist die "
             f"Anmeldung {settings.login_lockout_minutes:g} Minuten gesperrt.")
-        _add_login_route(app, services, gradio_app)
     # Gradio's own upload limit sits above ours so that our German message explains a refusal.
     gr.mount_gradio_app(
         app, blocks, path="/", css=CSS, theme=THEME, footer_links=[], ssr_mode=False, js=PAGE_LANGUAGE,
@@ -99,11 +118,6 @@ def create_app(services: Services) -> FastAPI:
         mounted.router.routes = [r for r in mounted.router.routes  # type: ignore[attr-defined]
                                  if getattr(r, "path", None) not in SCHEMA_ROUTES]
         mounted.openapi_url = None  # type: ignore[attr-defined]
-    # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
-    build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityMiddleware(  # type: ignore[method-assign]
-        build_stack(), allowed_origins=settings.allowed_origins)
-    return app
 
 
 def _add_login_route(app: FastAPI, services: Services, gradio_app: list[object]) -> None:
