@@ -9,6 +9,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from bot.backends.base import BackendUnavailableError
+from core.index import IndexMismatchError
 from core.permissions import CollectionsError
 from core.settings import Settings, SettingsError, load_settings
 from eval.questions import QuestionFileError, load_questions
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or Path("eval") / "results" / datetime.now().strftime("%Y%m%d-%H%M%S")
         write_reports(bench.results, bench.verdicts, out)
         failures = check_gates(bench.results["overall"], args.min)
-    except (QuestionFileError, SettingsError, CollectionsError, BenchmarkError) as exc:
+    except (QuestionFileError, SettingsError, CollectionsError, BenchmarkError, IndexMismatchError,
+            BackendUnavailableError) as exc:  # a wrong setup is a message and exit code 2, not a traceback
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     rows = table([(name, block["overall"]) for name, block in bench.results["systems"].items()])
