@@ -15,13 +15,13 @@ File format (`bot/data/lexikon.toml`, extended by `lexicon_file`):
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.analysis import analyze
+from core.vocabulary import declared_pairs
 
 BUNDLED = Path(__file__).parent / "data" / "lexikon.toml"
 
@@ -80,43 +80,7 @@ def load_lexicon(path: Path) -> Lexicon:
     return make_lexicon(texts)
 
 
-# "Bundesmeldegesetz (BMG)", "Arbeitslosengeld II (Alg II)": a long form followed by its short form. The
-# bracket is found first and the words are read backwards from it: a pattern that starts at every word
-# and looks up to seven words ahead took seconds per thousand chunks.
-_SHORT_FORM = re.compile(r"\s+\(([A-ZÄÖÜ][\wÄÖÜäöüß. -]{0,14}?)\)")
-_WORDS_BEFORE = re.compile(r"(?:[\wÄÖÜäöüß-]+\s+){0,6}[\wÄÖÜäöüß-]+$")
-
-
 def declared_abbreviations(texts: Iterable[str]) -> Lexicon:
-    """Abbreviations the documents introduce: the shortest tail of the words before the brackets that
-    starts with the short form's first letter and contains its letters in order
-    ('Wohnberechtigungsschein (WBS)', 'Bundesamt für Migration und Flüchtlinge (BAMF)')."""
-    pairs: dict[tuple[str, str], None] = {}
-    for text in texts:
-        for match in _SHORT_FORM.finditer(text):
-            before = _WORDS_BEFORE.search(text, max(0, match.start() - 200), match.start())
-            if before is None:
-                continue
-            short = match.group(1).strip()
-            letters = re.sub(r"[^A-Za-zÄÖÜäöüß]", "", short).lower()
-            if not 2 <= len(letters) <= 8 or short.lower() == short:
-                continue
-            words = before.group(0).split()
-            for start in range(len(words) - 1, -1, -1):
-                long_form = " ".join(words[start:])
-                if long_form[:1].lower() == letters[0] and _spells(letters, long_form.lower()):
-                    if long_form[0].isupper() and len(long_form) > len(short) + 3:
-                        pairs[(long_form, short)] = None
-                    break
-    return make_lexicon(list(pair) for pair in pairs)
-
-
-def _spells(letters: str, long_form: str) -> bool:
-    """Do the letters occur in order in the long form (first letter at its start)?"""
-    position = 0
-    for letter in letters:
-        position = long_form.find(letter, position)
-        if position < 0:
-            return False
-        position += 1
-    return True
+    """Abbreviations the documents introduce ('Wohnberechtigungsschein (WBS)'), see
+    `core.vocabulary.abbreviation_pairs`; the catalog keeps them per chunk for retrieval."""
+    return make_lexicon(list(pair) for pair in declared_pairs(texts))

@@ -5,23 +5,25 @@ The permission filter goes into both queries (Chroma `where`, SQL `IN`), never a
 
 from __future__ import annotations
 
-import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from bot.features import Signals, defined_terms, feature_matrix
 from bot.fusion import coverage, fuse, hybrid, ranked, steady
-from bot.lexicon import Lexicon, declared_abbreviations
+from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
 from bot.query import LegalRef, document_numbers, legal_references, topic_terms
 from core.analysis import analyze
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from core.index import Index
 from core.records import StoredChunk, passage_text
+from core.vocabulary import IndexSnapshot
 
 if TYPE_CHECKING:
     from bot.ranker import LinearModel
@@ -75,6 +77,7 @@ class CandidatePool:
     lexicon: dict[str, float] = field(default_factory=dict)
     exact: list[str] = field(default_factory=list)
     stored: dict[str, StoredChunk] = field(default_factory=dict)
+    terms: dict[str, list[str]] = field(default_factory=dict)  # analysed terms as the keyword index holds them
     scored: tuple[list[str], np.ndarray, np.ndarray] | None = None  # the ranker's ids, features, log-odds
 
     def ids(self) -> list[str]:
@@ -87,7 +90,12 @@ class CandidatePool:
             merged[cid] = merged.get(cid, 0.0) + compound_weight * score
         return merged
 
-    def signals(self, retriever: HybridRetriever) -> list[Signals]:
+    def terms_of(self, cid: str) -> set[str]:
+        """A candidate's terms: read from the index with the pool, analysed here only if not."""
+        found = self.terms.get(cid)
+        return set(found if found is not None else HybridRetriever.passage_terms(self.stored[cid]))
+
+    def signals(self) -> list[Signals]:
         """Per stored candidate the raw evidence the learned ranker reads."""
         result = []
         for cid, chunk in self.stored.items():
@@ -95,9 +103,9 @@ class CandidatePool:
             result.append(Signals(
                 id=cid, dense=self.dense.get(cid, 0.0), bm25=self.bm25.get(cid, 0.0),
                 variants=self.variants.get(cid, 0.0), lexicon=self.lexicon.get(cid, 0.0),
-                coverage=self.query.share(set(retriever.passage_terms(chunk))),
-                heading=self.query.share(set(_analyzed(meta.get("heading")))),
-                title=self.query.share(set(_analyzed(meta.get("title"), meta.get("jurabk")))),
+                coverage=self.query.share(self.terms_of(cid)),
+                heading=self.query.share(_analyzed(meta.get("heading"))),
+                title=self.query.share(_analyzed(meta.get("title"), meta.get("jurabk"))),
                 defines=self.query.share(set(defined_terms(chunk.text))),
                 exact=cid in self.exact,
             ))
@@ -123,26 +131,52 @@ class HybridRetriever:
         self.reranker = reranker
         self.ranker = ranker
         self.lexicon = lexicon or Lexicon()
-        self._vocab: tuple[int, Vocabulary, int, Lexicon] | None = None
+        # one snapshot of the index, brought up to date once per question; the lock keeps an update from
+        # changing it under a question that reads it in another thread
+        self._snapshot = IndexSnapshot()
+        self._synonyms = self.lexicon
+        self._declared: dict[tuple[str, str], Lexicon] = {}  # analysed once per declared abbreviation
+        self._lock = threading.RLock()
 
     # -- query analysis ---------------------------------------------------------------------------
+    def refresh(self) -> IndexSnapshot:
+        """The index snapshot, brought up to date with whatever any process committed since: one catalog
+        read when nothing changed, only the changed terms and abbreviations when something did."""
+        with self._lock:
+            changes = self.index.catalog.vocabulary_changes(self._snapshot.generation)
+            if changes is not None:
+                self._snapshot.apply(changes)
+                if changes.full or changes.abbreviations:
+                    self._synonyms = self.lexicon + self._declared_lexicon(self._snapshot.abbreviations())
+            return self._snapshot
+
+    def _declared_lexicon(self, pairs: list[tuple[str, str]]) -> Lexicon:
+        for pair in pairs:
+            if pair not in self._declared:
+                self._declared[pair] = make_lexicon([list(pair)])
+        return Lexicon(tuple(group for pair in pairs for group in self._declared[pair].groups))
+
+    def snapshot(self) -> IndexSnapshot:
+        """The snapshot of the current question (read from the catalog only the first time: each question
+        brings it up to date once, in `query_terms`)."""
+        return self._snapshot if self._snapshot.generation >= 0 else self.refresh()
+
     def vocabulary(self) -> tuple[Vocabulary, int]:
-        """The keyword index's terms (cached until any process writes the catalog) and the chunk count."""
-        version = self.index.catalog.data_version()
-        if self._vocab is None or self._vocab[0] != version:
-            vocab = Vocabulary(self.index.catalog.vocabulary())
-            declared = declared_abbreviations(self.index.catalog.texts())
-            self._vocab = (version, vocab, max(1, self.index.catalog.chunk_count()), self.lexicon + declared)
-        return self._vocab[1], self._vocab[2]
+        """The keyword index's terms and the chunk count, as of the current question."""
+        snapshot = self.snapshot()
+        return snapshot.vocabulary, max(1, snapshot.chunks)
 
     def synonyms(self) -> Lexicon:
         """The configured lexicon plus the abbreviations the indexed documents declare."""
-        self.vocabulary()
-        assert self._vocab is not None
-        return self._vocab[3]
+        self.snapshot()
+        return self._synonyms
 
     def query_terms(self, question: str) -> QueryTerms:
-        vocab, total = self.vocabulary()
+        with self._lock:
+            return self._query_terms(question, self.refresh())  # brought up to date once per question
+
+    def _query_terms(self, question: str, snapshot: IndexSnapshot) -> QueryTerms:
+        vocab = snapshot.vocabulary
         joined = [t for t in joined_compounds(question) if t in vocab.df]  # only where the corpus writes it so
         result = QueryTerms(terms=list(dict.fromkeys([*analyze(question), *joined])))
         parts: list[str] = []
@@ -161,13 +195,16 @@ class HybridRetriever:
         present = set(result.terms) | set(parts)
         result.related = [t for t in self.synonyms().related(present) if t in vocab.df]
         for term in result.known():
-            df = vocab.df.get(term, 0)
-            result.idf[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            result.idf[term] = snapshot.idf(term)
         return result
 
     def familiarity(self, term: str) -> float:
         """1 if the index uses the term (alone, inside a compound or as a lexicon synonym), 0.5 if only its
         parts, else 0."""
+        with self._lock:
+            return self._familiarity(term)
+
+    def _familiarity(self, term: str) -> float:
         vocab, _ = self.vocabulary()
         if term in vocab.df or compounds_with(term, vocab):
             return 1.0
@@ -177,15 +214,14 @@ class HybridRetriever:
 
     def known_share(self, question: str) -> float:
         """IDF-weighted share of the question's nouns and names that the index knows (1 without any)."""
-        topics = {t: self.idf(t) for t in topic_terms(question)}
-        if not topics:
-            return 1.0
-        return sum(w * self.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
+        with self._lock:
+            topics = {t: self.idf(t) for t in topic_terms(question)}
+            if not topics:
+                return 1.0
+            return sum(w * self.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
 
     def idf(self, term: str) -> float:
-        vocab, total = self.vocabulary()
-        df = vocab.df.get(term, 0)
-        return math.log(1 + (total - df + 0.5) / (df + 0.5))
+        return self.snapshot().idf(term)
 
     @staticmethod
     def passage_terms(chunk: Hit | StoredChunk) -> list[str]:
@@ -233,7 +269,7 @@ class HybridRetriever:
         if fusion == "learned" and self.ranker is not None:
             ids, _, scores = self.learned_scores(pool)
             return ranked({cid: float(v) for cid, v in zip(ids, scores, strict=True)})
-        covered = {cid: self.coverage(pool.query, chunk) for cid, chunk in pool.stored.items()}
+        covered = {cid: pool.query.share(pool.terms_of(cid)) for cid in pool.stored}
         return hybrid(pool.dense, keyword, covered, alpha=self.alpha, rank_mix=self.rank_mix)
 
     def learned_scores(self, pool: CandidatePool) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -241,7 +277,7 @@ class HybridRetriever:
         if pool.scored is None:
             if self.ranker is None:
                 raise ValueError("no ranker model configured")
-            signals = pool.signals(self)
+            signals = pool.signals()
             matrix = feature_matrix(signals)
             pool.scored = ([s.id for s in signals], matrix, self.ranker.decision(matrix))
         return pool.scored
@@ -268,21 +304,28 @@ class HybridRetriever:
                 pool.lexicon = dict(catalog.search_keywords(query.related, self.candidates, allowed))
         pool.exact = self._exact_matches(question, allowed)
         if self.fusion in ("hybrid", "learned"):
+            pool.terms = catalog.chunk_terms(pool.ids())  # one read for all: coverage and BM25 need them
             self._complete(pool)
         pool.stored = catalog.chunks(pool.ids())
         return pool
 
     def _complete(self, pool: CandidatePool) -> None:
-        """Give every candidate every score: cosine from its stored vector, BM25s from the index."""
-        ids = pool.ids()
-        need_dense = [c for c in ids if c not in pool.dense]
+        """Give every candidate every score: cosine from its stored vector, BM25s from its stored terms
+        (what FTS5's bm25() would return for it, without another pass over the keyword index)."""
+        need_dense = [c for c in pool.ids() if c not in pool.dense]
         for cid, vec in self.index.store.vectors(need_dense).items():
             pool.dense[cid] = float(np.dot(vec, pool.vector))
-        catalog = self.index.catalog
+        snapshot = self.snapshot()
         for scores, terms in ((pool.bm25, pool.query.terms), (pool.variants, pool.query.expanded_terms()),
                               (pool.lexicon, pool.query.related if self.fusion == "learned" else [])):
-            missing = [c for c in ids if c not in scores]
-            scores.update(catalog.keyword_scores(terms, missing))
+            unique = list(dict.fromkeys(t for t in terms if t))
+            if not unique:
+                continue
+            for cid, doc_terms in pool.terms.items():  # in index order, as FTS5 returned them before
+                if cid not in scores:
+                    score = snapshot.bm25(unique, doc_terms)
+                    if score is not None:
+                        scores[cid] = score
 
     def _rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         assert self.reranker is not None
@@ -319,8 +362,14 @@ def joined_compounds(question: str) -> list[str]:
     return [t for m in _HYPHENATED.finditer(question) for t in analyze(re.sub(r"[-·‧]", "", m.group(0)))]
 
 
-def _analyzed(*parts: Any) -> list[str]:
-    return analyze(" ".join(str(p) for p in parts if p))
+def _analyzed(*parts: Any) -> frozenset[str]:
+    return _analyzed_text(" ".join(str(p) for p in parts if p))
+
+
+@lru_cache(maxsize=16384)
+def _analyzed_text(text: str) -> frozenset[str]:
+    """Titles and headings repeat across a document's chunks: analysed once each."""
+    return frozenset(analyze(text))
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",

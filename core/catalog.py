@@ -14,11 +14,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import catalog_counts
 from core.analysis import ANALYZER_VERSION, analyze
+from core.catalog_counts import Counts
 from core.clock import now_iso
 from core.records import Chunk, StoredChunk, passage_text
+from core.vocabulary import VocabularyChanges
 
-SCHEMA_VERSION = 2  # 2: chunks.section
+# 2: chunks.section; 3: per-term chunk counts, declared abbreviations and chunks per collection, kept by
+# every write (a question reads them instead of scanning every chunk)
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,17 +86,23 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
             self._upgrade()
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.executescript(_SCHEMA + catalog_counts.SCHEMA)
         if self.get_meta("analyzer") != ANALYZER_VERSION:
-            self.rebuild_keywords()
+            self.rebuild_keywords()  # recounts too
+        elif version < 3:
+            with self._db:
+                self._recount()
+        # only now: a crash before this line recounts on the next start
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _upgrade(self) -> None:
         """Bring a catalog of an older version up to the current schema in place (nothing is lost).
 
         Chunks from before version 2 have no section until their file is re-ingested, which the parser
-        version in their fingerprint triggers on the next run.
+        version in their fingerprint triggers on the next run. The counts of version 3 are taken from the
+        stored chunks once, after the tables exist (see `__init__`).
         """
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
         if columns and "section" not in columns:
@@ -113,12 +124,13 @@ class Catalog:
         """Counts committed changes of the indexed chunks, by any process; readers compare it per query."""
         return int(self.get_meta("generation") or 0)
 
-    def _bump_generation(self) -> None:
+    def _bump_generation(self) -> int:
         """Inside the transaction that changes chunks: readers see the new count and the new chunks together."""
         self._db.execute(
             "INSERT INTO meta VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        return self.generation()
 
     # -- files --------------------------------------------------------------------------------------
     def files(self, root: str | None = None) -> dict[str, FileRecord]:
@@ -141,25 +153,28 @@ class Catalog:
         self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str, title: str,
         kind: str, chunks: list[Chunk],
     ) -> None:
-        """Replace a file's chunks and keyword rows and record it as ingested, atomically."""
+        """Replace a file's chunks and keyword rows and record it as ingested, atomically (the kept counts
+        change in the same transaction)."""
         with self._db:
-            self._delete_chunks(doc_id)
+            counts = Counts()
+            self._delete_chunks(doc_id, counts)
             for chunk in chunks:
+                terms = keyword_terms(chunk)
                 cursor = self._db.execute(
                     "INSERT INTO chunks (id, doc_id, collection, ordinal, section, text, metadata) "
                     "VALUES (?,?,?,?,?,?,?)",
                     (chunk.id, doc_id, chunk.collection, chunk.ordinal, chunk.section, chunk.text,
                      json.dumps(chunk.metadata(), ensure_ascii=False)),
                 )
-                self._db.execute(
-                    "INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, keyword_terms(chunk))
-                )
+                self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
+                counts.add(terms, chunk.collection, 1)
+                catalog_counts.declare(self._db, int(cursor.lastrowid or 0), chunk.text, counts)
             self._db.execute(
                 "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc_id, root, source, collection, fingerprint, title, kind,
                  json.dumps([c.id for c in chunks]), "ok", None, None, now_iso()),
             )
-            self._bump_generation()
+            catalog_counts.store(self._db, counts, self._bump_generation())
 
     def mark_failed(self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str,
                     error: str) -> None:
@@ -186,11 +201,13 @@ class Catalog:
 
     def delete_file(self, doc_id: str) -> None:
         with self._db:
-            self._delete_chunks(doc_id)
+            counts = Counts()
+            self._delete_chunks(doc_id, counts)
             self._db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
-            self._bump_generation()
+            catalog_counts.store(self._db, counts, self._bump_generation())
 
-    def _delete_chunks(self, doc_id: str) -> None:
+    def _delete_chunks(self, doc_id: str, counts: Counts) -> None:
+        catalog_counts.forget(self._db, doc_id, counts)
         self._db.execute("DELETE FROM keyword WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
@@ -198,7 +215,18 @@ class Catalog:
         with self._db:
             for table in ("files", "chunks", "keyword"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._bump_generation()
+            catalog_counts.reset(self._db, self._bump_generation())
+
+    # -- kept counts (core/catalog_counts.py) -------------------------------------------------------
+    def _recount(self) -> None:
+        # a new catalog keeps generation 0: nothing a reader has seen changes
+        changes = self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+        catalog_counts.recount(self._db, self._bump_generation() if changes else self.generation())
+
+    def vocabulary_changes(self, since: int) -> VocabularyChanges | None:
+        """Terms and abbreviations changed after generation `since` with the current totals (None: nothing
+        changed); a question's snapshot reads these instead of the whole vocabulary."""
+        return catalog_counts.changes(self._db, since)
 
     # -- chunks -------------------------------------------------------------------------------------
     def chunk_ids(self) -> set[str]:
@@ -230,8 +258,22 @@ class Catalog:
         return found
 
     def collections(self) -> list[str]:
-        """Collections that hold at least one chunk."""
-        return [row[0] for row in self._db.execute("SELECT DISTINCT collection FROM chunks ORDER BY collection")]
+        """Collections that hold at least one chunk (kept per write: asked on every question)."""
+        return [row[0] for row in self._db.execute("SELECT collection FROM collection_chunks ORDER BY collection")]
+
+    def chunk_terms(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """The analysed terms the keyword index holds per chunk (title and heading included), in index
+        order (the order FTS5 returns matches in)."""
+        wanted = list(ids)
+        found: list[tuple[int, str, str]] = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            found += self._db.execute(
+                "SELECT c.rowid, c.id, k.terms FROM chunks c JOIN keyword k ON k.rowid = c.rowid "
+                f"WHERE c.id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+        return {cid: terms.split() for _, cid, terms in sorted(found)}
 
     def stats(self) -> dict[str, object]:
         per_collection = {
@@ -261,15 +303,9 @@ class Catalog:
         rows = self._db.execute(sql + " ORDER BY doc_id, ordinal", args)
         return [StoredChunk(cid, doc, coll, text, json.loads(meta)) for cid, doc, coll, text, meta in rows]
 
-    def data_version(self) -> int:
-        """Changes whenever any connection (another process too) has committed a write."""
-        # PRAGMA data_version counts other connections' commits, total_changes this connection's own rows
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
-
     def vocabulary(self) -> dict[str, int]:
         """Every term of the keyword index with the number of chunks that contain it."""
-        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.keyword_vocab USING fts5vocab(main, keyword, row)")
-        return dict(self._db.execute("SELECT term, doc FROM temp.keyword_vocab"))
+        return dict(self._db.execute("SELECT term, chunks FROM terms WHERE chunks > 0"))
 
     # -- keyword index ------------------------------------------------------------------------------
     def rebuild_keywords(self) -> None:
@@ -282,6 +318,7 @@ class Catalog:
                 terms = " ".join(analyze(passage_text(data.get("title"), data.get("heading"), text)))
                 self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (rowid, terms))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', ?)", (ANALYZER_VERSION,))
+            self._recount()
 
     def search_phrase(self, terms: list[str], k: int, collections: Sequence[str] | None = None) -> list[str]:
         """Chunks containing the analysed terms in this order (Drucksache numbers, signatures)."""
@@ -297,14 +334,16 @@ class Catalog:
         return [row[0] for row in self._db.execute(sql + " ORDER BY bm25(keyword) LIMIT ?", args)]
 
     def keyword_scores(self, terms: list[str], ids: Sequence[str]) -> dict[str, float]:
-        """BM25 of the given chunks for the terms (chunks without any term are absent)."""
+        """FTS5's BM25 of the given chunks for the terms (chunks without any term are absent). Retrieval
+        computes the same from the stored terms (`IndexSnapshot.bm25`); this is the reference."""
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique or not ids:
             return {}
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in unique)
-        rows = self._db.execute(
+        rows = self._db.execute(  # the rowid filter narrows the match itself, not just its result
             "SELECT c.id, bm25(keyword) FROM keyword JOIN chunks c ON c.rowid = keyword.rowid "
-            f"WHERE keyword MATCH ? AND c.id IN ({','.join('?' * len(ids))})",
+            "WHERE keyword MATCH ? AND keyword.rowid IN "
+            f"(SELECT rowid FROM chunks WHERE id IN ({','.join('?' * len(ids))}))",
             [match, *ids],
         )
         return {cid: -score for cid, score in rows}

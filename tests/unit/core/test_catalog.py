@@ -4,12 +4,11 @@ import pytest
 
 from core.analysis import analyze
 from core.catalog import Catalog
+from core.vocabulary import IndexSnapshot, declared_pairs
 
 from files import make_chunks
 
 pytestmark = pytest.mark.unit
-
-
 
 
 def _commit(catalog: Catalog, source: str, collection: str, texts: list[str]) -> list[str]:
@@ -91,3 +90,73 @@ def test_a_catalog_from_before_the_section_column_opens_and_keeps_its_files(tmp_
     assert catalog.file("a/x.md") is not None and catalog.chunk_count() == 1
     assert catalog.chunks_in_section("§ 1") == []  # the new column exists and can be queried
     catalog.close()
+
+
+def _fts5_counts(catalog: Catalog) -> tuple[dict[str, int], int]:
+    """Chunks per term and all tokens, as FTS5 itself counts them."""
+    catalog._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, keyword, row)")
+    rows = catalog._db.execute("SELECT term, doc, cnt FROM temp.fts_vocab").fetchall()
+    return {term: doc for term, doc, _ in rows}, sum(cnt for _, _, cnt in rows)
+
+
+def _kept_state(catalog: Catalog) -> tuple[dict[str, int], str | None, list[str], list[tuple[str, str]]]:
+    snapshot = IndexSnapshot()
+    changes = catalog.vocabulary_changes(-1)
+    assert changes is not None and changes.full
+    snapshot.apply(changes)
+    return catalog.vocabulary(), catalog.get_meta("tokens"), catalog.collections(), snapshot.abbreviations()
+
+
+def test_kept_counts_follow_every_write(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer (HSt) beträgt 96 Euro nach §§ 3 und 4.",
+                                              "Ein Kampfhund kostet mehr."])
+    _commit(catalog, "abfall.md", "satzungen", ["Die Abfallgebühr beträgt 45 Euro.", "Restmüll (RM) wird abgeholt."])
+    _commit(catalog, "reise.md", "personal", ["Reisekosten (RK) für Dienstreisen."])
+    _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 108 Euro.", "Die Hundesteuer (HSt) gilt."])
+    catalog.delete_file("personal/reise.md")
+    terms, tokens = _fts5_counts(catalog)
+    assert catalog.vocabulary() == terms and "§§" not in terms  # FTS5 has no token for '§§'
+    assert catalog.get_meta("tokens") == str(tokens)
+    assert catalog.collections() == ["satzungen"]
+    # the declared abbreviations in the order their first declaration has in the index, as before
+    assert _kept_state(catalog)[3] == declared_pairs(catalog.texts()) == [("Restmüll", "RM"), ("Hundesteuer", "HSt")]
+    catalog.clear()
+    assert catalog.vocabulary() == {} and catalog.collections() == [] and catalog.get_meta("tokens") == "0"
+
+
+def test_vocabulary_changes_name_only_what_changed(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer beträgt 96 Euro."])
+    first = catalog.vocabulary_changes(-1)
+    assert first is not None and first.full and first.chunks == 1
+    assert catalog.vocabulary_changes(first.generation) is None  # nothing written since
+    added = _commit(catalog, "abfall.md", "satzungen", ["Die Abfallgebühr (AG) beträgt 45 Euro."])
+    second = catalog.vocabulary_changes(first.generation)
+    assert second is not None and not second.full and second.chunks == 2
+    assert set(second.terms) == set(catalog.chunk_terms(added)[added[0]])  # that chunk's terms, no others
+    assert second.terms["euro"] == 2 and second.terms["abfallgebuhr"] == 1
+    assert [a[:2] for a in second.abbreviations] == [("Abfallgebühr", "AG")]
+    catalog.delete_file("satzungen/abfall.md")
+    third = catalog.vocabulary_changes(second.generation)
+    assert third is not None and third.terms["abfallgebuhr"] == 0 and third.abbreviations[0][4] == 0
+    catalog.clear()
+    cleared = catalog.vocabulary_changes(third.generation)
+    assert cleared is not None and cleared.full and cleared.terms == {} and cleared.chunks == 0
+
+
+def test_a_catalog_of_version_2_gets_its_counts_and_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    catalog = Catalog(path)
+    ids = _commit(catalog, "hund.md", "satzungen", ["Die Hundesteuer (HSt) beträgt 96 Euro.", "Kampfhunde."])
+    _commit(catalog, "reise.md", "personal", ["Reisekosten für Dienstreisen."])
+    expected = _kept_state(catalog)
+    for table in ("terms", "declared", "abbreviations", "collection_chunks"):
+        catalog._db.execute(f"DROP TABLE {table}")
+    catalog._db.execute("DELETE FROM meta WHERE key IN ('tokens', 'vocabulary_base')")
+    catalog._db.execute("PRAGMA user_version = 2")
+    catalog._db.commit()
+    catalog.close()
+    upgraded = Catalog(path)
+    assert _kept_state(upgraded) == expected
+    assert set(ids) <= upgraded.chunk_ids() and upgraded.search_keywords(analyze("Hundesteuer"), k=5)
