@@ -95,8 +95,9 @@ class CandidatePool:
         found = self.terms.get(cid)
         return set(found if found is not None else HybridRetriever.passage_terms(self.stored[cid]))
 
-    def signals(self) -> list[Signals]:
-        """Per stored candidate the raw evidence the learned ranker reads."""
+    def signals(self, retriever: HybridRetriever | None = None) -> list[Signals]:
+        """Per stored candidate the raw evidence the learned ranker reads (`retriever`: no longer needed,
+        the pool holds the candidates' terms; kept for callers)."""
         result = []
         for cid, chunk in self.stored.items():
             meta = chunk.metadata
