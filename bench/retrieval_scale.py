@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.assistant import make_retriever
 from bot.retrieval import HybridRetriever
+from bot.services import make_retriever
 from core.catalog import Catalog
 from core.index import Index
 from core.permissions import OPERATOR, User, load_collections, readable_collections

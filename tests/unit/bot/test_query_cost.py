@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import make_retriever
 from bot.lexicon import declared_abbreviations
 from bot.retrieval import HybridRetriever
+from bot.services import make_retriever
 from core.analysis import analyze
 from core.embed import FakeEmbedder
 from core.index import Index
