@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from core.analysis import STOPWORDS, analyze, fold
 
 _LEGAL_REF = re.compile(
     r"(?P<sign>§§?|Art\.?|Artikel)\s*(?P<num>\d+(?:\s?[a-z]\b)?)\b"
@@ -46,8 +49,6 @@ def topic_terms(question: str) -> list[str]:
 
     A sentence-initial word counts only when it is no stopword ("Wie", "Wann", "Gibt").
     """
-    from core.analysis import STOPWORDS, analyze, fold
-
     terms: list[str] = []
     for match in _WORD.finditer(question):
         word = match.group(0)
@@ -57,3 +58,36 @@ def topic_terms(question: str) -> list[str]:
             continue
         terms += analyze(word)
     return list(dict.fromkeys(terms))
+
+
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:[-·‧][^\W\d_]+)+")
+
+
+def joined_compounds(question: str) -> list[str]:
+    """Plain-language spellings of compounds, joined: 'Wohn-Geld', 'Haupt·wohn·sitz' -> 'wohngeld', ...
+    (the parts stay terms too; the documents write the word whole)."""
+    return [t for m in _HYPHENATED.finditer(question) for t in analyze(re.sub(r"[-·‧]", "", m.group(0)))]
+
+
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+          "x": "10", "xi": "11", "xii": "12"}
+
+
+def _law_key(name: str) -> str:
+    """'SGB II' and 'sgb 2' alike: lower case, Roman book numbers as digits, no spaces."""
+    words = name.lower().replace("-", " ").split()
+    return "".join(_ROMAN.get(w, w) if i else w for i, w in enumerate(words))
+
+
+def names_law(meta: dict[str, Any], law: str) -> bool:
+    """Does a chunk belong to the law cited as `law`? Abbreviation, file name or '(ABBR)' in the title.
+
+    Letters in another order count too ('BauGB' cited, 'BBauG' in an older source).
+    """
+    wanted = _law_key(law)
+    title = str(meta.get("title", ""))
+    names = {_law_key(str(meta.get("jurabk", ""))),
+             _law_key(str(meta.get("source", "")).rsplit("/", 1)[-1].split(".")[0].split("_")[0])}
+    names |= {_law_key(m) for m in re.findall(r"\(([^()]{2,15})\)", title)}
+    names.discard("")
+    return wanted in names or (len(wanted) >= 4 and sorted(wanted) in [sorted(n) for n in names])

@@ -5,24 +5,22 @@ The permission filter goes into both queries (Chroma `where`, SQL `IN`), never a
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from bot.features import Signals, defined_terms, feature_matrix
-from bot.fusion import coverage, fuse, hybrid, ranked, steady
+from bot.candidates import CandidatePool, QueryTerms, passage_terms
+from bot.features import feature_matrix
+from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
-from bot.query import LegalRef, document_numbers, legal_references, topic_terms
+from bot.query import LegalRef, document_numbers, joined_compounds, legal_references, names_law, topic_terms
 from core.analysis import analyze
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from core.index import Index
-from core.records import StoredChunk, passage_text
+from core.records import StoredChunk
 from core.vocabulary import IndexSnapshot
 
 if TYPE_CHECKING:
@@ -40,77 +38,6 @@ def permission_filter(collections: Sequence[str] | None) -> dict[str, Any] | Non
 
 class Reranker(Protocol):
     def scores(self, question: str, texts: list[str]) -> list[float]: ...
-
-
-@dataclass
-class QueryTerms:
-    """The question's keyword terms and, per term, the index terms that count as a match."""
-
-    terms: list[str]
-    expansions: dict[str, set[str]] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)  # terms no indexed chunk contains
-    related: list[str] = field(default_factory=list)  # lexicon synonyms the index knows, not in the question
-    idf: dict[str, float] = field(default_factory=dict)  # of every known term, from one vocabulary snapshot
-
-    def expanded_terms(self) -> list[str]:
-        return sorted({e for values in self.expansions.values() for e in values} - set(self.terms))
-
-    def known(self) -> list[str]:
-        return [t for t in self.terms if t not in self.unknown]
-
-    def share(self, doc_terms: set[str]) -> float:
-        """IDF-weighted share of the known terms that `doc_terms` contains (or a variant of)."""
-        known = self.known()
-        matched = {t for t in known if self.expansions[t] & doc_terms}
-        return coverage(known, matched, self.idf)
-
-
-@dataclass
-class CandidatePool:
-    """One question's candidates and the raw scores of each retriever (missing = not retrieved)."""
-
-    query: QueryTerms
-    vector: Any = None
-    dense: dict[str, float] = field(default_factory=dict)
-    bm25: dict[str, float] = field(default_factory=dict)
-    variants: dict[str, float] = field(default_factory=dict)
-    lexicon: dict[str, float] = field(default_factory=dict)
-    exact: list[str] = field(default_factory=list)
-    stored: dict[str, StoredChunk] = field(default_factory=dict)
-    terms: dict[str, list[str]] = field(default_factory=dict)  # analysed terms as the keyword index holds them
-    scored: tuple[list[str], np.ndarray, np.ndarray] | None = None  # the ranker's ids, features, log-odds
-
-    def ids(self) -> list[str]:
-        return list(dict.fromkeys([*self.dense, *self.bm25, *self.variants, *self.lexicon, *self.exact]))
-
-    def keyword(self, compound_weight: float) -> dict[str, float]:
-        """The classic keyword score: BM25 of the question's terms plus a share of the variants' BM25."""
-        merged = dict(self.bm25)
-        for cid, score in self.variants.items():
-            merged[cid] = merged.get(cid, 0.0) + compound_weight * score
-        return merged
-
-    def terms_of(self, cid: str) -> set[str]:
-        """A candidate's terms: read from the index with the pool, analysed here only if not."""
-        found = self.terms.get(cid)
-        return set(found if found is not None else HybridRetriever.passage_terms(self.stored[cid]))
-
-    def signals(self, retriever: HybridRetriever | None = None) -> list[Signals]:
-        """Per stored candidate the raw evidence the learned ranker reads (`retriever`: no longer needed,
-        the pool holds the candidates' terms; kept for callers)."""
-        result = []
-        for cid, chunk in self.stored.items():
-            meta = chunk.metadata
-            result.append(Signals(
-                id=cid, dense=self.dense.get(cid, 0.0), bm25=self.bm25.get(cid, 0.0),
-                variants=self.variants.get(cid, 0.0), lexicon=self.lexicon.get(cid, 0.0),
-                coverage=self.query.share(self.terms_of(cid)),
-                heading=self.query.share(_analyzed(meta.get("heading"))),
-                title=self.query.share(_analyzed(meta.get("title"), meta.get("jurabk"))),
-                defines=self.query.share(set(defined_terms(chunk.text))),
-                exact=cid in self.exact,
-            ))
-        return result
 
 
 class HybridRetriever:
@@ -227,8 +154,7 @@ class HybridRetriever:
     @staticmethod
     def passage_terms(chunk: Hit | StoredChunk) -> list[str]:
         """The analysed terms of a chunk as the keyword index sees it (title and heading included)."""
-        meta = chunk.metadata
-        return analyze(passage_text(meta.get("title"), meta.get("heading"), chunk.text))
+        return passage_terms(chunk)
 
     def coverage(self, query: QueryTerms, chunk: Hit | StoredChunk) -> float:
         """IDF-weighted share of the question's known terms that the chunk contains (or a variant of)."""
@@ -348,50 +274,7 @@ class HybridRetriever:
     def _section_chunks(self, ref: LegalRef, allowed: list[str] | None) -> list[str]:
         chunks = self.index.catalog.chunks_in_section(ref.section, allowed)
         if ref.law:
-            chunks = [c for c in chunks if _names_law(c.metadata, ref.law)]
+            chunks = [c for c in chunks if names_law(c.metadata, ref.law)]
         elif len({c.doc_id for c in chunks}) > 1:
             return []  # "§ 17" alone is ambiguous across laws: leave it to the rankers
         return [c.id for c in chunks[:2]]
-
-
-_HYPHENATED = re.compile(r"[^\W\d_]+(?:[-·‧][^\W\d_]+)+")
-
-
-def joined_compounds(question: str) -> list[str]:
-    """Plain-language spellings of compounds, joined: 'Wohn-Geld', 'Haupt·wohn·sitz' -> 'wohngeld', ...
-    (the parts stay terms too; the documents write the word whole)."""
-    return [t for m in _HYPHENATED.finditer(question) for t in analyze(re.sub(r"[-·‧]", "", m.group(0)))]
-
-
-def _analyzed(*parts: Any) -> frozenset[str]:
-    return _analyzed_text(" ".join(str(p) for p in parts if p))
-
-
-@lru_cache(maxsize=16384)
-def _analyzed_text(text: str) -> frozenset[str]:
-    """Titles and headings repeat across a document's chunks: analysed once each."""
-    return frozenset(analyze(text))
-
-
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-          "x": "10", "xi": "11", "xii": "12"}
-
-
-def _law_key(name: str) -> str:
-    """'SGB II' and 'sgb 2' alike: lower case, Roman book numbers as digits, no spaces."""
-    words = name.lower().replace("-", " ").split()
-    return "".join(_ROMAN.get(w, w) if i else w for i, w in enumerate(words))
-
-
-def _names_law(meta: dict[str, Any], law: str) -> bool:
-    """Does a chunk belong to the law cited as `law`? Abbreviation, file name or '(ABBR)' in the title.
-
-    Letters in another order count too ('BauGB' cited, 'BBauG' in an older source).
-    """
-    wanted = _law_key(law)
-    title = str(meta.get("title", ""))
-    names = {_law_key(str(meta.get("jurabk", ""))),
-             _law_key(str(meta.get("source", "")).rsplit("/", 1)[-1].split(".")[0].split("_")[0])}
-    names |= {_law_key(m) for m in re.findall(r"\(([^()]{2,15})\)", title)}
-    names.discard("")
-    return wanted in names or (len(wanted) >= 4 and sorted(wanted) in [sorted(n) for n in names])

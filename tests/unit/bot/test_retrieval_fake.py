@@ -12,9 +12,8 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def retriever(fake_index: Index) -> HybridRetriever:
-    Ingestor(fake_index).run([CORPUS])
-    return HybridRetriever(fake_index)
+def retriever(fake_musterstadt: Index) -> HybridRetriever:
+    return HybridRetriever(fake_musterstadt)
 
 
 def test_every_mode_respects_the_collections(retriever: HybridRetriever) -> None:
