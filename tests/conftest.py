@@ -57,6 +57,18 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLIs' configuration by environment: the shipped corpus and its rights, the fake embedder, a fresh
+    data folder (returned)."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(data))
+    monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
+    monkeypatch.setenv("AUSKUNFT_COLLECTIONS_FILE", str(CORPUS / "collections.toml"))
+    monkeypatch.setenv("AUSKUNFT_CORPUS_DIR", str(CORPUS))
+    return data
+
+
+@pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)

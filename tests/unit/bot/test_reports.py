@@ -13,19 +13,7 @@ from bot import reports
 from bot.__main__ import main as ask
 from bot.logbook import Feedback, Logbook
 
-from conftest import CORPUS
-
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data = tmp_path / "data"
-    monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(data))
-    monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
-    monkeypatch.setenv("AUSKUNFT_COLLECTIONS_FILE", str(CORPUS / "collections.toml"))
-    monkeypatch.setenv("AUSKUNFT_CORPUS_DIR", str(CORPUS))
-    return data
 
 
 def feedback(rating: int, question: str, answer: str = "Antwort", user: str | None = None) -> Feedback:
@@ -59,10 +47,10 @@ def fill_logbook(data: Path) -> None:
     assert gap_rows[0][:2] == ["Wo parke ich?", 2]
 
 
-def test_bot_cli_gaps_and_feedback(env: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_bot_cli_gaps_and_feedback(cli_env: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert ask(["--gaps"]) == 0  # no logbook yet: an empty report, and no logbook is created
-    assert "Keine Wissenslücken".encode() in capsysbinary.readouterr().out and not (env / "logbook.sqlite").exists()
-    fill_logbook(env)
+    assert "Keine Wissenslücken".encode() in capsysbinary.readouterr().out and not (cli_env / "logbook.sqlite").exists()
+    fill_logbook(cli_env)
     assert ask(["--gaps"]) == 0
     lines = capsysbinary.readouterr().out.decode("utf-8").splitlines()
     assert lines[0].startswith("Frage") and lines[2].startswith("Wo parke ich?") and lines[2].split()[-2] == "2"
@@ -83,7 +71,7 @@ def test_bot_cli_gaps_and_feedback(env: Path, tmp_path: Path, capsysbinary: pyte
     (["--gaps", "--feedback"], "not allowed with argument"),
     (["Frage?", "--output", "x.csv"], "--output gibt es nur mit --gaps oder --feedback"),
 ])
-def test_bot_cli_needs_a_question_or_a_report(env: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+def test_bot_cli_needs_a_question_or_a_report(cli_env: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                                               message: str) -> None:
     with pytest.raises(SystemExit) as exited:
         ask(argv)

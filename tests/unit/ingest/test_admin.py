@@ -53,17 +53,7 @@ def test_remove_unknown_or_while_busy_is_refused(fake_index: Index) -> None:
     assert fake_index.catalog.file(DOC) is not None
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data = tmp_path / "data"
-    monkeypatch.setenv("AUSKUNFT_DATA_DIR", str(data))
-    monkeypatch.setenv("AUSKUNFT_EMBEDDER", "fake")
-    monkeypatch.setenv("AUSKUNFT_COLLECTIONS_FILE", str(CORPUS / "collections.toml"))
-    monkeypatch.setenv("AUSKUNFT_CORPUS_DIR", str(CORPUS))
-    return data
-
-
-def test_ingest_cli_delete(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_cli_delete(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ingest(["--quiet", str(CORPUS / "personal")]) == 0
     capsys.readouterr()
     assert ingest(["--delete", "personal/gibtsnicht.md"]) == 2
@@ -77,7 +67,7 @@ def test_ingest_cli_delete(env: Path, capsys: pytest.CaptureFixture[str]) -> Non
         assert len(index.catalog.files()) == 4
     finally:
         index.close()
-    with _exclusive(env):
+    with _exclusive(cli_env):
         assert ingest(["--delete", "personal/reisekosten.docx"]) == 2
     assert "bereits ein Ingest" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:
