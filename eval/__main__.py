@@ -15,7 +15,7 @@ from core.permissions import CollectionsError
 from core.settings import Settings, SettingsError, load_settings
 from eval.questions import QuestionFileError, load_questions
 from eval.report import table, text_table, write_reports
-from eval.runner import BenchmarkError, build_systems, check_gates, run_benchmark, settings_summary
+from eval.runner import BenchmarkError, build_systems, check_gates, index_facts, run_benchmark, settings_summary
 
 DEFAULT_CACHE = Path(".cache") / "embeddings.sqlite"
 
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 bench = run_benchmark(questions, systems, {n: settings_summary(s) for n, s in configs},
                                       [str(p) for p in args.questions], args.corpus, show_progress=show)
+                bench.results["index"] = index_facts(indexes[0])
             finally:
                 for index in indexes:
                     index.close()

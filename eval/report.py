@@ -99,6 +99,17 @@ def worst(verdicts: list[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:
     return sorted(verdicts, key=badness, reverse=True)[:n]
 
 
+def index_line(facts: dict[str, Any] | None) -> str:
+    """One line on what was measured: '450 Abschnitte aus 37 Dateien, keine fehlgeschlagen (SQLite …)'."""
+    if not facts:
+        return "Index: keine Angaben"
+    failed = facts["failed_files"]
+    failures = (f"{len(failed)} fehlgeschlagen: " + "; ".join(f"{f['source']} ({f['error']})" for f in failed[:5])
+                if failed else "keine fehlgeschlagen")
+    return (f"Index: {facts['chunks']} Abschnitte aus {facts['documents']} Dateien, {failures} "
+            f"(SQLite {facts['sqlite']}, Chroma {facts['chromadb']}, Python {facts['python']}, {facts['machine']})")
+
+
 def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -117,6 +128,7 @@ def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, An
 
     md = [f"# Auskunft-Benchmark {results['started']}", "",
           f"Fragen: {', '.join(results['question_sets'])}; Korpus: {results['corpus'] or 'konfigurierter Index'}", "",
+          index_line(results.get("index")), "",
           "## Gesamt", "", markdown_table(overall), ""]
     for name, rows in per_set.items():
         md += [f"## Fragenset {name}", "", markdown_table(rows), ""]
@@ -149,6 +161,7 @@ td,th{{border:1px solid #c8ccd4;padding:.3rem .5rem;text-align:right}}td:first-c
 img{{max-width:48%;margin-right:1%}}</style></head><body>
 <h1>Auskunft-Benchmark {html.escape(results['started'])}</h1>
 <p>Fragen: {html.escape(', '.join(results['question_sets']))}; Korpus: {html.escape(corpus)}</p>
+<p>{html.escape(index_line(results.get("index")))}</p>
 <h2>Gesamt</h2>{html_table(overall)}{sections}
 <h2>{html.escape(primary)} nach Fragetyp</h2>{html_table(per_type)}
 <div>{''.join(embedded(p) for p in images)}</div>

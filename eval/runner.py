@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import platform
+import sqlite3
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,9 +38,9 @@ def open_configured(settings: Settings, corpus: Path | None, show_progress: bool
     index = open_index(settings)
     if corpus is not None:
         report = Ingestor(index, show_progress=show_progress).run([corpus])
-        if show_progress and report.failed:
+        if report.failed:  # even with --quiet: figures on an incomplete corpus must not pass unnoticed
             print(f"{len(report.failed)} Dateien nicht aufgenommen: "
-                  + "; ".join(f"{r.source}: {r.error}" for r in report.failed[:5]))
+                  + "; ".join(f"{r.source}: {r.error}" for r in report.failed[:5]), file=sys.stderr)
     if index.catalog.chunk_count() == 0:
         index.close()
         raise BenchmarkError(
@@ -100,6 +103,17 @@ def run_benchmark(questions: Sequence[Question], systems: Sequence[System], conf
         "systems": blocks,
     }
     return Benchmark(results, verdicts)
+
+
+def index_facts(index: Index) -> dict[str, Any]:
+    """What the figures were measured on: the index's size, files that failed to load, and the versions that
+    rank (SQLite's FTS5 scores the keyword side, Chroma the dense side), so two runs can be told apart."""
+    from importlib.metadata import version
+
+    failed = [{"source": f.source, "error": f.error} for f in index.catalog.files().values() if f.status == "failed"]
+    return {"chunks": index.catalog.chunk_count(), "documents": len(index.catalog.files()) - len(failed),
+            "failed_files": failed, "sqlite": sqlite3.sqlite_version, "chromadb": version("chromadb"),
+            "python": platform.python_version(), "machine": platform.machine()}
 
 
 def settings_summary(settings: Settings) -> dict[str, Any]:
