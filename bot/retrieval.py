@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -21,19 +21,13 @@ from core.analysis import analyze
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from core.index import Index
 from core.records import StoredChunk
+from core.search import ChunkSearch
 from core.vocabulary import IndexSnapshot
 
 if TYPE_CHECKING:
     from bot.ranker import LinearModel
 
 FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
-
-
-def permission_filter(collections: Sequence[str] | None) -> dict[str, Any] | None:
-    """Chroma `where` clause for the collections a user may see; None means no restriction (admin)."""
-    if collections is None:
-        return None
-    return {"collection": {"$in": sorted(collections)}}
 
 
 class Reranker(Protocol):
@@ -215,44 +209,38 @@ class HybridRetriever:
         compares them; None when the user may see no collection at all."""
         if collections is not None and not collections:
             return None
-        self.index.sync()  # an ingest by another process shows from the next question on, without a restart
+        # an ingest by another process shows from the next question on, without a restart
+        search = self.index.searcher()
         catalog = self.index.catalog
         allowed = sorted(collections) if collections is not None else None
         query = query or self.query_terms(question)  # callers that analysed the question pass it in
         pool = CandidatePool(query=query)
         if self.fusion != "keyword":
             pool.vector = self.index.embedder.embed_query(question)
-            hits = self.index.store.query(pool.vector, self.candidates, permission_filter(collections))
-            pool.dense = {h.id: h.score for h in hits}
+            pool.dense = dict(search.dense(pool.vector, self.candidates, allowed))
         if self.fusion != "dense":
-            pool.bm25 = dict(catalog.search_keywords(query.terms, self.candidates, allowed))
-            pool.variants = dict(catalog.search_keywords(query.expanded_terms(), self.candidates, allowed))
+            pool.bm25 = dict(search.keyword(query.terms, self.candidates, allowed))
+            pool.variants = dict(search.keyword(query.expanded_terms(), self.candidates, allowed))
             if self.fusion == "learned":
-                pool.lexicon = dict(catalog.search_keywords(query.related, self.candidates, allowed))
+                pool.lexicon = dict(search.keyword(query.related, self.candidates, allowed))
         pool.exact = self._exact_matches(question, allowed)
         if self.fusion in ("hybrid", "learned"):
             pool.terms = catalog.chunk_terms(pool.ids())  # one read for all: coverage and BM25 need them
-            self._complete(pool)
+            self._complete(pool, search)
         pool.stored = catalog.chunks(pool.ids())
         return pool
 
-    def _complete(self, pool: CandidatePool) -> None:
+    def _complete(self, pool: CandidatePool, search: ChunkSearch) -> None:
         """Give every candidate every score: cosine from its stored vector, BM25s from its stored terms
         (what FTS5's bm25() would return for it, without another pass over the keyword index)."""
         need_dense = [c for c in pool.ids() if c not in pool.dense]
-        for cid, vec in self.index.store.vectors(need_dense).items():
+        for cid, vec in search.vectors(need_dense).items():
             pool.dense[cid] = float(np.dot(vec, pool.vector))
-        snapshot = self.snapshot()
         for scores, terms in ((pool.bm25, pool.query.terms), (pool.variants, pool.query.expanded_terms()),
                               (pool.lexicon, pool.query.related if self.fusion == "learned" else [])):
             unique = list(dict.fromkeys(t for t in terms if t))
-            if not unique:
-                continue
-            for cid, doc_terms in pool.terms.items():  # in index order, as FTS5 returned them before
-                if cid not in scores:
-                    score = snapshot.bm25(unique, doc_terms)
-                    if score is not None:
-                        scores[cid] = score
+            if unique:  # in index order, as FTS5 returned them before
+                scores.update(search.keyword_scores(unique, [cid for cid in pool.terms if cid not in scores]))
 
     def _rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         assert self.reranker is not None

@@ -158,7 +158,8 @@ class Catalog(KeywordSearch):
         change in the same transaction)."""
         with self._db:
             counts = Counts()
-            self._delete_chunks(doc_id, counts)
+            generation = self._bump_generation()
+            self._delete_chunks(doc_id, counts, generation)
             for chunk in chunks:
                 terms = keyword_terms(chunk)
                 cursor = self._db.execute(
@@ -168,6 +169,7 @@ class Catalog(KeywordSearch):
                      json.dumps(chunk.metadata(), ensure_ascii=False)),
                 )
                 self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
+                catalog_counts.log_added(self._db, int(cursor.lastrowid or 0), generation)
                 counts.add(terms, chunk.collection, 1)
                 catalog_counts.declare(self._db, int(cursor.lastrowid or 0), chunk.text, counts)
             self._db.execute(
@@ -175,7 +177,7 @@ class Catalog(KeywordSearch):
                 (doc_id, root, source, collection, fingerprint, title, kind,
                  json.dumps([c.id for c in chunks]), "ok", None, None, now_iso()),
             )
-            catalog_counts.store(self._db, counts, self._bump_generation())
+            catalog_counts.store(self._db, counts, generation)
 
     def mark_failed(self, *, doc_id: str, root: str, source: str, collection: str, fingerprint: str,
                     error: str) -> None:
@@ -203,12 +205,14 @@ class Catalog(KeywordSearch):
     def delete_file(self, doc_id: str) -> None:
         with self._db:
             counts = Counts()
-            self._delete_chunks(doc_id, counts)
+            generation = self._bump_generation()
+            self._delete_chunks(doc_id, counts, generation)
             self._db.execute("DELETE FROM files WHERE doc_id = ?", (doc_id,))
-            catalog_counts.store(self._db, counts, self._bump_generation())
+            catalog_counts.store(self._db, counts, generation)
 
-    def _delete_chunks(self, doc_id: str, counts: Counts) -> None:
+    def _delete_chunks(self, doc_id: str, counts: Counts, generation: int) -> None:
         catalog_counts.forget(self._db, doc_id, counts)
+        catalog_counts.log_removed(self._db, doc_id, generation)
         self._db.execute("DELETE FROM keyword WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
@@ -228,6 +232,10 @@ class Catalog(KeywordSearch):
         """Terms and abbreviations changed after generation `since` with the current totals (None: nothing
         changed); a question's snapshot reads these instead of the whole vocabulary."""
         return catalog_counts.changes(self._db, since)
+
+    def chunk_changes(self, since: int) -> catalog_counts.ChunkChanges | None:
+        """Chunks added and removed after generation `since` (None: nothing changed), for in-memory search."""
+        return catalog_counts.chunk_changes(self._db, since)
 
     # -- chunks -------------------------------------------------------------------------------------
     def chunk_ids(self) -> set[str]:

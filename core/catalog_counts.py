@@ -29,8 +29,24 @@ CREATE TABLE IF NOT EXISTS abbreviations (
     chunks INTEGER NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (long, short)
 );
 CREATE INDEX IF NOT EXISTS abbreviations_generation ON abbreviations(generation);
+CREATE TABLE IF NOT EXISTS chunk_log (chunk INTEGER NOT NULL, generation INTEGER NOT NULL, added INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chunk_log_generation ON chunk_log(generation);
 """
-TABLES = ("terms", "declared", "abbreviations", "collection_chunks")
+TABLES = ("terms", "declared", "abbreviations", "collection_chunks", "chunk_log")
+# The chunk log is emptied when it holds this many entries more than there are chunks; readers behind that
+# point load every chunk again.
+LOG_SLACK = 10_000
+
+
+@dataclass(frozen=True)
+class ChunkChanges:
+    """Read from the catalog: the chunks added and removed after generation `since` (every chunk when
+    `full`). Removals apply before additions (a row number may be reused)."""
+
+    generation: int
+    full: bool
+    removed: list[int]  # catalog row numbers
+    added: list[tuple[int, str, str, str]]  # row number, chunk id, collection, analysed terms
 
 
 @dataclass
@@ -74,6 +90,7 @@ def forget(db: sqlite3.Connection, doc_id: str, counts: Counts) -> None:
 
 def store(db: sqlite3.Connection, counts: Counts, generation: int) -> None:
     """Apply one write's counts, stamped with the generation that write commits as."""
+    trim_log(db, generation)
     db.executemany(
         "INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT(term) DO UPDATE SET "
         "chunks = chunks + excluded.chunks, generation = excluded.generation",
@@ -105,6 +122,45 @@ def reset(db: sqlite3.Connection, generation: int) -> None:
         db.execute(f"DELETE FROM {table}")
     db.execute("INSERT OR REPLACE INTO meta VALUES ('tokens', '0')")
     db.execute("INSERT OR REPLACE INTO meta VALUES ('vocabulary_base', ?)", (str(generation),))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('chunk_base', ?)", (str(generation),))
+
+
+def log_added(db: sqlite3.Connection, rowid: int, generation: int) -> None:
+    db.execute("INSERT INTO chunk_log VALUES (?, ?, 1)", (rowid, generation))
+
+
+def log_removed(db: sqlite3.Connection, doc_id: str, generation: int) -> None:
+    """Before a file's chunks are deleted."""
+    db.execute("INSERT INTO chunk_log SELECT rowid, ?, 0 FROM chunks WHERE doc_id = ?", (generation, doc_id))
+
+
+def trim_log(db: sqlite3.Connection, generation: int) -> None:
+    """Keep the log about as long as the index: when it outgrows it, empty it and let older readers reload."""
+    (span,) = db.execute("SELECT COALESCE(MAX(rowid) - MIN(rowid), 0) FROM chunk_log").fetchone()
+    if span > LOG_SLACK:
+        (chunks,) = db.execute("SELECT COALESCE(SUM(chunks), 0) FROM collection_chunks").fetchone()
+        if span > chunks + LOG_SLACK:
+            db.execute("DELETE FROM chunk_log")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('chunk_base', ?)", (str(generation),))
+
+
+def chunk_changes(db: sqlite3.Connection, since: int) -> ChunkChanges | None:
+    """Chunks added and removed after generation `since`; None when nothing changed; every chunk when
+    `since` predates the log."""
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'chunk_base')").fetchall())
+    generation = int(meta.get("generation", 0))
+    if generation == since:
+        return None
+    joined = "FROM chunks c JOIN keyword k ON k.rowid = c.rowid"
+    if since < int(meta.get("chunk_base", 0)) or since > generation:
+        rows = db.execute(f"SELECT c.rowid, c.id, c.collection, k.terms {joined} ORDER BY c.rowid").fetchall()
+        return ChunkChanges(generation, True, [], rows)
+    removed = [r for (r,) in db.execute(
+        "SELECT DISTINCT chunk FROM chunk_log WHERE generation > ? AND added = 0 ORDER BY chunk", (since,))]
+    added = db.execute(
+        f"SELECT c.rowid, c.id, c.collection, k.terms {joined} WHERE c.rowid IN "
+        "(SELECT chunk FROM chunk_log WHERE generation > ? AND added = 1) ORDER BY c.rowid", (since,)).fetchall()
+    return ChunkChanges(generation, False, removed, added)
 
 
 def recount(db: sqlite3.Connection, generation: int) -> None:

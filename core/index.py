@@ -9,6 +9,7 @@ from core.catalog import Catalog
 from core.embed import Embedder, make_embedder
 from core.embed_cache import CachedEmbedder
 from core.permissions import CollectionsConfig, load_collections
+from core.search import ChunkSearch, make_search
 from core.settings import Settings
 from core.store import VectorStore, open_chroma
 
@@ -24,12 +25,23 @@ class Index:
     store: VectorStore
     embedder: CachedEmbedder
     collections: CollectionsConfig
+    search: ChunkSearch | None = None  # None: made from `settings.search`
     # the catalog generation the store's view was opened at (see `sync`)
     _seen: int = field(default=-1, init=False, repr=False)
     _sync_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._seen = self.catalog.generation()
+        if self.search is None:
+            self.search = make_search(self.settings.search, self.catalog, self.store)
+
+    def searcher(self) -> ChunkSearch:
+        """The dense and keyword search, caught up with whatever any process committed (what a question
+        calls first; writers call only `sync`, so an ingest never loads the search into memory)."""
+        generation, reopened = self._sync()
+        assert self.search is not None
+        self.search.sync(generation, store_reopened=reopened)
+        return self.search
 
     def sync(self) -> None:
         """Pick up an ingest another process (or another `Index` here) committed; cheap when nothing changed.
@@ -38,14 +50,18 @@ class Index:
         catalog's generation moved. Queries call this first, writers before they write (a stale view must
         never write).
         """
+        self._sync()
+
+    def _sync(self) -> tuple[int, bool]:
         generation = self.catalog.generation()
-        if generation == self._seen:
-            return
-        with self._sync_lock:
-            generation = self.catalog.generation()  # read before reopening: a later commit triggers again
-            if generation != self._seen:
-                self.store.refresh()
-                self._seen = generation
+        reopened = False
+        if generation != self._seen:
+            with self._sync_lock:
+                generation = self.catalog.generation()  # read before reopening: a later commit triggers again
+                if generation != self._seen:
+                    self.store.refresh()
+                    self._seen, reopened = generation, True
+        return generation, reopened
 
     def mark_synced(self) -> None:
         """After writing under the ingest lock, this index's own view is the current state: no reopening."""

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer and shown as sources.")
     retrieval_candidates: int = Field(40, ge=5, le=500, description="Candidates per retriever before fusion.")
+    search: Literal["memory", "store"] = Field(
+        "memory",
+        description="memory: exact dense and keyword search over vectors and terms held in memory (about 2 KB "
+        "per chunk; milliseconds at 100,000 chunks, reproducible); store: ask Chroma's approximate HNSW index "
+        "and SQLite FTS5 per question (nothing held in memory, slower).",
+    )
     fusion: Literal["learned", "hybrid", "rrf", "dense", "keyword"] = Field(
         "learned", description="'learned' (default: the trained ranker, bot/ranker.py), 'hybrid' (hand-tuned, "
         "bot/fusion.py), plain 'rrf', or one retriever alone."

@@ -5,9 +5,7 @@ abbreviations the documents declare ("Wohnberechtigungsschein (WBS)"). Rebuildin
 chunk after each write cost about a second at 100,000 chunks and ran on every file commit of an ingest;
 the catalog now keeps these figures in tables updated inside each write transaction, stamped with the
 generation that last changed them, and a snapshot reads only what changed since its own generation.
-
-BM25 here is FTS5's `bm25()` (k1 = 1.2, b = 0.75, the same IDF, sums in the same order), so a score
-computed from a chunk's stored terms equals the one FTS5 would return for it.
+BM25 itself is scored by `core/postings.py` with FTS5's constants (below).
 """
 
 from __future__ import annotations
@@ -16,13 +14,12 @@ import bisect
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.compounds import Vocabulary
 
-K1, B = 1.2, 0.75  # FTS5's bm25() defaults
+K1, B = 1.2, 0.75  # FTS5's bm25() defaults, used by core/postings.py
 
 
 def index_tokens(terms: Iterable[str]) -> list[str]:
@@ -167,28 +164,6 @@ class IndexSnapshot:
         total = max(1, self.chunks)
         df = self.vocabulary.df.get(term, 0)
         return math.log(1 + (total - df + 0.5) / (df + 0.5))
-
-    def bm25(self, terms: Sequence[str], doc_terms: Sequence[str]) -> float | None:
-        """FTS5's bm25() of one chunk (its analysed terms) for OR-combined `terms`; None when it has none
-        of them (FTS5 would not return it). `terms` in query order, without repeats."""
-        tokens = index_tokens(doc_terms)
-        counts = Counter(tokens)
-        if not any(counts.get(t) for t in terms):
-            return None
-        rows = max(self.chunks, 1)
-        avgdl = self.tokens / rows if self.tokens else 1.0
-        length = float(len(tokens))
-        score = 0.0
-        for term in terms:
-            freq = float(counts.get(term, 0))
-            if not freq:
-                continue  # FTS5 adds exactly 0.0 here
-            hits = self.vocabulary.df.get(term, 0)
-            idf = math.log((rows - hits + 0.5) / (hits + 0.5))
-            if idf <= 0.0:
-                idf = 1e-6
-            score += idf * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * length / avgdl)))
-        return score
 
 
 # -- abbreviations the documents declare (pure) ------------------------------------------------------

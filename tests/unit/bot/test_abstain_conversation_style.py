@@ -3,8 +3,8 @@ import pytest
 from bot.abstain import NO_ANSWER, Evidence, Thresholds, no_answer_text, should_abstain
 from bot.answer_type import asked_type
 from bot.conversation import condense, looks_like_follow_up
-from bot.retrieval import permission_filter
 from bot.style import simplify_sentence
+from core.search import permission_filter
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,223 @@
+"""The two searches a question runs (dense and keyword), behind one small interface chosen by settings.
+
+`MemorySearch` (the default) holds every chunk's vector and analysed terms in memory, loaded once from the
+catalog and the vector store and then brought up to date per write with only the changed chunks: exact,
+reproducible, and milliseconds at 100,000 chunks. `StoreSearch` asks Chroma's HNSW index and SQLite's FTS5
+index directly: approximate and slower, but nothing held in memory, for corpora too large for that.
+Both apply the permission filter inside the search: a chunk of another collection is never scored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from core.dense_matrix import DenseMatrix, top_k
+from core.postings import Postings
+
+if TYPE_CHECKING:
+    from core.catalog import Catalog
+    from core.store import VectorStore
+
+Scored = list[tuple[str, float]]  # chunk id, score; best first
+
+
+class ChunkSearch(Protocol):
+    def dense(self, vector: np.ndarray, k: int, collections: Sequence[str] | None) -> Scored:
+        """The k chunks closest to the vector (cosine) among `collections` (None: all)."""
+        ...
+
+    def keyword(self, terms: Sequence[str], k: int, collections: Sequence[str] | None) -> Scored:
+        """The k chunks with the highest BM25 for OR-combined analysed terms among `collections`."""
+        ...
+
+    def keyword_scores(self, terms: Sequence[str], ids: Sequence[str]) -> dict[str, float]:
+        """BM25 of the given chunks (those containing any of the terms), in the order of `ids`."""
+        ...
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def sync(self, generation: int, store_reopened: bool = False) -> None:
+        """Catch up with the catalog at `generation` (cheap when already there); `store_reopened`: the vector
+        store's view was just brought up to date."""
+        ...
+
+
+def permission_filter(collections: Sequence[str] | None) -> dict[str, Any] | None:
+    """Chroma `where` clause for the collections a user may see; None means no restriction (admin)."""
+    if collections is None:
+        return None
+    return {"collection": {"$in": sorted(collections)}}
+
+
+class StoreSearch:
+    """Chroma's approximate HNSW query and SQLite FTS5, queried per question."""
+
+    def __init__(self, catalog: Catalog, store: VectorStore) -> None:
+        self.catalog, self.store = catalog, store
+
+    def dense(self, vector: np.ndarray, k: int, collections: Sequence[str] | None) -> Scored:
+        if collections is not None and not collections:
+            return []
+        return [(hit.id, hit.score) for hit in self.store.query(vector, k, permission_filter(collections))]
+
+    def keyword(self, terms: Sequence[str], k: int, collections: Sequence[str] | None) -> Scored:
+        return self.catalog.search_keywords(list(terms), k, collections)
+
+    def keyword_scores(self, terms: Sequence[str], ids: Sequence[str]) -> dict[str, float]:
+        found = self.catalog.keyword_scores(list(terms), ids)
+        return {cid: found[cid] for cid in ids if cid in found}
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return self.store.vectors(ids)
+
+    def sync(self, generation: int, store_reopened: bool = False) -> None:
+        pass  # both indexes are read where they live
+
+
+class MemorySearch:
+    """Vectors and keyword postings of every chunk in memory, one row per catalog chunk (see module doc)."""
+
+    def __init__(self, catalog: Catalog, store: VectorStore) -> None:
+        self.catalog, self.store = catalog, store
+        self.generation = -1
+        self._lock = threading.RLock()  # a catch-up never changes the arrays under a running search
+        self._reset()
+
+    def _reset(self) -> None:
+        self._postings = Postings()
+        self._matrix = DenseMatrix()
+        self._ids: list[str] = []
+        self._codes = np.zeros(0, dtype=np.int32)  # collection code per row; -1: removed
+        self._collections: dict[str, int] = {}
+        self._rows: dict[int, int] = {}  # catalog row number -> row here
+        self._by_id: dict[str, int] = {}
+        # rows whose vector the store's view did not have yet (a commit landed between the store's reopening
+        # and the catalog read): fetched again once the store is reopened
+        self._missing: set[str] = set()
+        self._last_keyword: tuple[object, np.ndarray, np.ndarray] = (None, np.zeros(0), np.zeros(0, dtype=bool))
+
+    # -- catching up ----------------------------------------------------------------------------------
+    def sync(self, generation: int, store_reopened: bool = False) -> None:
+        if store_reopened and self._missing:
+            with self._lock:
+                self._load_vectors(sorted(self._missing))
+        if generation == self.generation:
+            return
+        with self._lock:
+            changes = self.catalog.chunk_changes(self.generation)
+            if changes is None:
+                self.generation = generation
+                return
+            if changes.full:
+                self._reset()
+            for catalog_row in changes.removed:
+                self._remove(catalog_row)
+            self._add(changes.added)
+            self.generation = changes.generation
+            if self._postings.dead() > max(1000, len(self._ids) // 4):
+                self._compact()
+
+    def _remove(self, catalog_row: int) -> None:
+        row = self._rows.pop(catalog_row, None)
+        if row is None:
+            return
+        self._postings.remove(row)
+        self._matrix.clear(row)
+        self._codes[row] = -1
+        if self._by_id.get(self._ids[row]) == row:
+            del self._by_id[self._ids[row]]
+
+    def _add(self, added: Sequence[tuple[int, str, str, str]]) -> None:
+        if not added:
+            return
+        start = len(self._ids)
+        codes = np.empty(len(added), dtype=np.int32)
+        for offset, (catalog_row, chunk_id, collection, terms) in enumerate(added):
+            self._remove(catalog_row)  # a reused row number: the old chunk goes first
+            row = start + offset
+            self._postings.add(row, terms.split())
+            self._ids.append(chunk_id)
+            self._rows[catalog_row] = row
+            self._by_id[chunk_id] = row
+            codes[offset] = self._collections.setdefault(collection, len(self._collections))
+        self._codes = np.concatenate([self._codes, codes])
+        self._matrix.extend_to(len(self._ids))
+        self._load_vectors([chunk_id for _, chunk_id, _, _ in added])
+
+    def _load_vectors(self, ids: list[str]) -> None:
+        self._missing.update(ids)
+        for begin in range(0, len(ids), 2000):
+            for chunk_id, vector in self.store.vectors(ids[begin : begin + 2000]).items():
+                row = self._by_id.get(chunk_id)
+                if row is not None:
+                    self._matrix.set(row, vector)
+                self._missing.discard(chunk_id)
+        self._missing &= self._by_id.keys()  # removed since
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._codes >= 0)
+        self._postings = self._postings.compacted(keep)
+        self._matrix = self._matrix.compacted(keep)
+        self._codes = self._codes[keep]
+        renumber = {old: new for new, old in enumerate(keep.tolist())}
+        self._ids = [self._ids[old] for old in keep.tolist()]
+        self._rows = {catalog_row: renumber[row] for catalog_row, row in self._rows.items()}
+        self._by_id = {chunk_id: row for row, chunk_id in enumerate(self._ids)}
+
+    # -- searching ------------------------------------------------------------------------------------
+    def _allowed(self, collections: Sequence[str] | None, rows: int) -> np.ndarray:
+        codes = self._codes[:rows]
+        if collections is None:
+            return codes >= 0
+        wanted = [self._collections[c] for c in collections if c in self._collections]
+        return np.isin(codes, wanted) if wanted else np.zeros(rows, dtype=bool)
+
+    def dense(self, vector: np.ndarray, k: int, collections: Sequence[str] | None) -> Scored:
+        with self._lock:
+            rows = len(self._ids)
+            scores, present = self._matrix.scores(vector, rows)
+            found = top_k(scores, self._allowed(collections, rows) & present, k)
+            return [(self._ids[row], float(scores[row])) for row in found]
+
+    def keyword(self, terms: Sequence[str], k: int, collections: Sequence[str] | None) -> Scored:
+        with self._lock:
+            rows = len(self._ids)
+            scores, matched = self._keyword_rows(terms)
+            found = top_k(scores, self._allowed(collections, rows) & matched, k)
+            return [(self._ids[row], float(scores[row])) for row in found]
+
+    def keyword_scores(self, terms: Sequence[str], ids: Sequence[str]) -> dict[str, float]:
+        with self._lock:
+            scores, matched = self._keyword_rows(terms)
+            rows = [(cid, self._by_id.get(cid)) for cid in ids]
+            return {cid: float(scores[row]) for cid, row in rows if row is not None and matched[row]}
+
+    def _keyword_rows(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every row; the last result is kept, as a question completes the scores of the terms
+        it has just searched for."""
+        key = (self.generation, len(self._ids), tuple(terms))
+        if self._last_keyword[0] != key:
+            self._last_keyword = (key, *self._postings.scores(terms, len(self._ids)))
+        return self._last_keyword[1], self._last_keyword[2]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            found = {}
+            for chunk_id in ids:
+                row = self._by_id.get(chunk_id)
+                vector = None if row is None else self._matrix.vector(row)
+                if vector is not None:
+                    found[chunk_id] = vector
+            return found
+
+
+def make_search(kind: str, catalog: Catalog, store: VectorStore) -> ChunkSearch:
+    """`kind` is the `search` setting: 'memory' (exact, in memory) or 'store' (Chroma HNSW + FTS5)."""
+    makers = {"memory": lambda: MemorySearch(catalog, store), "store": lambda: StoreSearch(catalog, store)}
+    if kind not in makers:
+        raise ValueError(f"search must be one of {sorted(makers)}, got {kind!r}")
+    return makers[kind]()
