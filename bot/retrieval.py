@@ -20,7 +20,7 @@ from bot.query import LegalRef, document_numbers, joined_compounds, legal_refere
 from core.analysis import analyze
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from core.index import Index
-from core.records import StoredChunk
+from core.records import Chunk, collection_filter
 from core.vocabulary import IndexSnapshot
 
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
 
 def permission_filter(collections: Sequence[str] | None) -> dict[str, Any] | None:
     """Chroma `where` clause for the collections a user may see; None means no restriction (admin)."""
-    if collections is None:
-        return None
-    return {"collection": {"$in": sorted(collections)}}
+    return collection_filter(collections)
 
 
 class Reranker(Protocol):
@@ -152,11 +150,11 @@ class HybridRetriever:
         return self.snapshot().idf(term)
 
     @staticmethod
-    def passage_terms(chunk: Hit | StoredChunk) -> list[str]:
+    def passage_terms(chunk: Hit | Chunk) -> list[str]:
         """The analysed terms of a chunk as the keyword index sees it (title and heading included)."""
         return passage_terms(chunk)
 
-    def coverage(self, query: QueryTerms, chunk: Hit | StoredChunk) -> float:
+    def coverage(self, query: QueryTerms, chunk: Hit | Chunk) -> float:
         """IDF-weighted share of the question's known terms that the chunk contains (or a variant of)."""
         return query.share(set(self.passage_terms(chunk)))
 
@@ -175,7 +173,7 @@ class HybridRetriever:
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)
         hits = [
-            Hit(id=cid, text=stored[cid].text, metadata=stored[cid].metadata, score=scores.get(cid, 1.0),
+            Hit(chunk=stored[cid], score=scores.get(cid, 1.0),
                 dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
             for cid in order[: 3 * k if self.reranker else k]
         ]
@@ -274,7 +272,7 @@ class HybridRetriever:
     def _section_chunks(self, ref: LegalRef, allowed: list[str] | None) -> list[str]:
         chunks = self.index.catalog.chunks_in_section(ref.section, allowed)
         if ref.law:
-            chunks = [c for c in chunks if names_law(c.metadata, ref.law)]
+            chunks = [c for c in chunks if names_law(c, ref.law)]
         elif len({c.doc_id for c in chunks}) > 1:
             return []  # "§ 17" alone is ambiguous across laws: leave it to the rankers
         return [c.id for c in chunks[:2]]
