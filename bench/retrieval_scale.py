@@ -107,7 +107,7 @@ def synthetic_docs(count: int, seed: int = 1) -> list[tuple[str, str, list[Chunk
                 text = f"{section} {text}"
             heading = " ".join(rng.choice(nouns) for _ in range(rng.randint(1, 4)))
             chunks.append(Chunk(id=f"{doc_id}::{n}", doc_id=doc_id, source=doc_id, title=title, text=text, ordinal=n,
-                                collection=collection, text_hash=f"{d}-{n}", section=section, heading=heading))
+                                collection=collection, text_hash=f"{d}-{n}", section=section, heading_path=(heading,)))
         docs.append((doc_id, collection, chunks))
     return docs
 

@@ -214,12 +214,11 @@ class Assistant:
         """The hit's text, continued by the next chunk of the same section when the hit is cut."""
         if _ENDS_SENTENCE.search(hit.text):
             return hit.text
-        doc_id = str(hit.metadata.get("doc_id", ""))
-        ordinal = int(hit.metadata.get("ordinal", -1))
-        ids = self.index.catalog.chunk_ids_of(doc_id)
+        ordinal = hit.chunk.ordinal
+        ids = self.index.catalog.chunk_ids_of(hit.doc_id)
         if 0 <= ordinal < len(ids) - 1:
             following = self.index.catalog.chunks([ids[ordinal + 1]]).get(ids[ordinal + 1])
-            if following and following.metadata.get("section") == hit.metadata.get("section"):
+            if following and following.section == hit.chunk.section:
                 return f"{hit.text} {following.text}"
         return hit.text
 

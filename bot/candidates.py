@@ -13,16 +13,15 @@ from bot.features import Signals, defined_terms
 from bot.fusion import coverage
 from bot.models import Hit
 from core.analysis import analyze
-from core.records import StoredChunk, passage_text
+from core.records import Chunk
 
 if TYPE_CHECKING:
     from bot.retrieval import HybridRetriever
 
 
-def passage_terms(chunk: Hit | StoredChunk) -> list[str]:
+def passage_terms(chunk: Hit | Chunk) -> list[str]:
     """The analysed terms of a chunk as the keyword index sees it (title and heading included)."""
-    meta = chunk.metadata
-    return analyze(passage_text(meta.get("title"), meta.get("heading"), chunk.text))
+    return analyze((chunk.chunk if isinstance(chunk, Hit) else chunk).embedding_text())
 
 
 @dataclass
@@ -59,7 +58,7 @@ class CandidatePool:
     variants: dict[str, float] = field(default_factory=dict)
     lexicon: dict[str, float] = field(default_factory=dict)
     exact: list[str] = field(default_factory=list)
-    stored: dict[str, StoredChunk] = field(default_factory=dict)
+    stored: dict[str, Chunk] = field(default_factory=dict)
     terms: dict[str, list[str]] = field(default_factory=dict)  # analysed terms as the keyword index holds them
     scored: tuple[list[str], np.ndarray, np.ndarray] | None = None  # the ranker's ids, features, log-odds
 
@@ -83,13 +82,12 @@ class CandidatePool:
         the pool holds the candidates' terms; kept for callers)."""
         result = []
         for cid, chunk in self.stored.items():
-            meta = chunk.metadata
             result.append(Signals(
                 id=cid, dense=self.dense.get(cid, 0.0), bm25=self.bm25.get(cid, 0.0),
                 variants=self.variants.get(cid, 0.0), lexicon=self.lexicon.get(cid, 0.0),
                 coverage=self.query.share(self.terms_of(cid)),
-                heading=self.query.share(_analyzed(meta.get("heading"))),
-                title=self.query.share(_analyzed(meta.get("title"), meta.get("jurabk"))),
+                heading=self.query.share(_analyzed(chunk.heading)),
+                title=self.query.share(_analyzed(chunk.title, chunk.law)),
                 defines=self.query.share(set(defined_terms(chunk.text))),
                 exact=cid in self.exact,
             ))

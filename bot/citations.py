@@ -41,29 +41,34 @@ def snippet(text: str, highlight: str, limit: int = SNIPPET_CHARS) -> str:
 def make_sources(hits: Sequence[Hit], highlights: dict[str, str] | None = None,
                  links: LinkBuilder = no_links) -> list[Source]:
     """Number the hits 1..n in order; each becomes a citable source, linked by `links`."""
-    sources = []
-    for number, hit in enumerate(hits, start=1):
-        meta = hit.metadata
-        highlight = (highlights or {}).get(hit.id, "")
-        page = meta.get("page")
-        section = meta.get("section")
-        sources.append(Source(
-            number=number,
-            chunk_id=hit.id,
-            title=str(meta.get("title", hit.source)),
-            path=hit.source,
-            collection=hit.collection,
-            snippet=snippet(hit.text, highlight),
-            highlight=highlight,
-            link=links(str(meta.get("doc_id") or f"{hit.collection}/{hit.source}"),
-                             int(page) if page else None, str(section) if section else None),
-            score=round(float(hit.score), 4),
-            page=int(page) if page else None,
-            page_end=int(meta["page_end"]) if meta.get("page_end") else None,
-            section=str(section) if section else None,
-            heading=str(meta.get("heading")) if meta.get("heading") else None,
-        ))
-    return sources
+    return [_source(number, hit, (highlights or {}).get(hit.id, ""), links)
+            for number, hit in enumerate(hits, start=1)]
+
+
+def _source(number: int, hit: Hit, highlight: str, links: LinkBuilder) -> Source:
+    chunk = hit.chunk
+    page = chunk.page or None  # page 0 is no page
+    return Source(
+        number=number,
+        chunk_id=chunk.id,
+        title=chunk.title or chunk.source,
+        path=chunk.source,
+        collection=chunk.collection,
+        snippet=snippet(chunk.text, highlight),
+        highlight=highlight,
+        link=links(chunk.doc_id or f"{chunk.collection}/{chunk.source}", page, chunk.section or None),
+        score=round(float(hit.score), 4),
+        page=page,
+        page_end=chunk.page_end or None,
+        section=chunk.section or None,
+        heading=chunk.heading,
+        reference=chunk.reference or None,
+        signature=chunk.signature or None,
+        provenance=chunk.provenance or None,
+        valid_from=chunk.valid_from or None,
+        valid_until=chunk.valid_until or None,
+        source_url=chunk.source_url or None,
+    )
 
 
 def cited_numbers(text: str) -> list[int]:

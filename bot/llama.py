@@ -24,7 +24,7 @@ from bot.models import Hit
 from bot.retrieval import HybridRetriever
 from core.catalog import Catalog
 from core.permissions import User, readable_collections
-from core.records import StoredChunk, stored_to_text_node
+from core.records import to_text_node
 
 
 class AuskunftRetriever(BaseRetriever):
@@ -58,15 +58,13 @@ class AuskunftRetriever(BaseRetriever):
 def hits_to_nodes(hits: Sequence[Hit], catalog: Catalog) -> list[NodeWithScore]:
     """Hits as scored nodes built from the stored chunks, linked to their neighbours in the document."""
     order: dict[str, list[str]] = {}
-    for doc_id in dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in hits):
+    for doc_id in dict.fromkeys(h.doc_id for h in hits):
         order[doc_id] = catalog.chunk_ids_of(doc_id) if doc_id else []
     nodes = []
     for hit in hits:
-        doc_id = str(hit.metadata.get("doc_id", ""))
-        ids = order[doc_id]
+        ids = order[hit.doc_id]
         position = ids.index(hit.id) if hit.id in ids else -1
         previous = ids[position - 1] if position > 0 else None
         following = ids[position + 1] if 0 <= position < len(ids) - 1 else None
-        stored = StoredChunk(hit.id, doc_id, hit.collection, hit.text, dict(hit.metadata))
-        nodes.append(NodeWithScore(node=stored_to_text_node(stored, previous, following), score=hit.score))
+        nodes.append(NodeWithScore(node=to_text_node(hit.chunk, previous, following), score=hit.score))
     return nodes

@@ -5,26 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.records import Chunk
+
 
 @dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with the evidence of both retrievers."""
 
-    id: str
-    text: str
-    metadata: dict[str, Any]
+    chunk: Chunk
     score: float
     dense: float | None = None  # cosine similarity, if the dense side returned it
     keyword: float | None = None  # BM25, if the keyword side returned it
     exact: bool = False  # matched a legal reference or Drucksache number of the question
 
     @property
+    def id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    @property
     def source(self) -> str:
-        return str(self.metadata.get("source", ""))
+        return self.chunk.source
 
     @property
     def collection(self) -> str:
-        return str(self.metadata.get("collection", ""))
+        return self.chunk.collection
+
+    @property
+    def title(self) -> str:
+        return self.chunk.title
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,13 @@ class Source:
     page_end: int | None = None
     section: str | None = None
     heading: str | None = None
+    # the municipal fields, where the document declares them
+    reference: str | None = None  # Drucksache or Aktenzeichen
+    signature: str | None = None  # archive Signatur
+    provenance: str | None = None  # archive Provenienz
+    valid_from: str | None = None  # ISO date
+    valid_until: str | None = None  # ISO date
+    source_url: str | None = None  # where the original is published
 
     @property
     def location(self) -> str:
@@ -51,6 +74,12 @@ class Source:
         if self.page:
             return f"S. {self.page}" + (f"–{self.page_end}" if self.page_end else "")
         return self.section or ""
+
+    @property
+    def validity(self) -> str:
+        """'gültig ab 2024-01-01 bis 2026-12-31', 'gültig ab 2024-01-01', 'gültig bis …' or ''."""
+        parts = [f"{word} {date}" for word, date in (("ab", self.valid_from), ("bis", self.valid_until)) if date]
+        return f"gültig {' '.join(parts)}" if parts else ""
 
 
 @dataclass

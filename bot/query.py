@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from core.analysis import STOPWORDS, analyze, fold
+from core.records import Chunk
 
 _LEGAL_REF = re.compile(
     r"(?P<sign>§§?|Art\.?|Artikel)\s*(?P<num>\d+(?:\s?[a-z]\b)?)\b"
@@ -79,15 +79,13 @@ def _law_key(name: str) -> str:
     return "".join(_ROMAN.get(w, w) if i else w for i, w in enumerate(words))
 
 
-def names_law(meta: dict[str, Any], law: str) -> bool:
+def names_law(chunk: Chunk, law: str) -> bool:
     """Does a chunk belong to the law cited as `law`? Abbreviation, file name or '(ABBR)' in the title.
 
     Letters in another order count too ('BauGB' cited, 'BBauG' in an older source).
     """
     wanted = _law_key(law)
-    title = str(meta.get("title", ""))
-    names = {_law_key(str(meta.get("jurabk", ""))),
-             _law_key(str(meta.get("source", "")).rsplit("/", 1)[-1].split(".")[0].split("_")[0])}
-    names |= {_law_key(m) for m in re.findall(r"\(([^()]{2,15})\)", title)}
+    names = {_law_key(chunk.law or ""), _law_key(chunk.source.rsplit("/", 1)[-1].split(".")[0].split("_")[0])}
+    names |= {_law_key(m) for m in re.findall(r"\(([^()]{2,15})\)", chunk.title)}
     names.discard("")
     return wanted in names or (len(wanted) >= 4 and sorted(wanted) in [sorted(n) for n in names])

@@ -20,7 +20,7 @@ from bot.query import LegalRef, document_numbers, joined_compounds, legal_refere
 from core.analysis import analyze
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from core.index import Index
-from core.records import StoredChunk
+from core.records import Chunk
 from core.search import ChunkSearch
 from core.vocabulary import IndexSnapshot
 
@@ -146,11 +146,11 @@ class HybridRetriever:
         return self.snapshot().idf(term)
 
     @staticmethod
-    def passage_terms(chunk: Hit | StoredChunk) -> list[str]:
+    def passage_terms(chunk: Hit | Chunk) -> list[str]:
         """The analysed terms of a chunk as the keyword index sees it (title and heading included)."""
         return passage_terms(chunk)
 
-    def coverage(self, query: QueryTerms, chunk: Hit | StoredChunk) -> float:
+    def coverage(self, query: QueryTerms, chunk: Hit | Chunk) -> float:
         """IDF-weighted share of the question's known terms that the chunk contains (or a variant of)."""
         return query.share(set(self.passage_terms(chunk)))
 
@@ -169,7 +169,7 @@ class HybridRetriever:
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)
         hits = [
-            Hit(id=cid, text=stored[cid].text, metadata=stored[cid].metadata, score=scores.get(cid, 1.0),
+            Hit(chunk=stored[cid], score=scores.get(cid, 1.0),
                 dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
             for cid in order[: 3 * k if self.reranker else k]
         ]
@@ -262,7 +262,7 @@ class HybridRetriever:
     def _section_chunks(self, ref: LegalRef, allowed: list[str] | None) -> list[str]:
         chunks = self.index.catalog.chunks_in_section(ref.section, allowed)
         if ref.law:
-            chunks = [c for c in chunks if names_law(c.metadata, ref.law)]
+            chunks = [c for c in chunks if names_law(c, ref.law)]
         elif len({c.doc_id for c in chunks}) > 1:
             return []  # "§ 17" alone is ambiguous across laws: leave it to the rankers
         return [c.id for c in chunks[:2]]

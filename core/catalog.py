@@ -19,7 +19,7 @@ from core.analysis import ANALYZER_VERSION, analyze
 from core.catalog_counts import Counts
 from core.clock import now_iso
 from core.keyword_search import KeywordSearch
-from core.records import Chunk, StoredChunk, passage_text
+from core.records import Chunk, from_metadata, to_metadata
 from core.vocabulary import VocabularyChanges
 
 # 2: chunks.section; 3: per-term chunk counts, declared abbreviations and chunks per collection, kept by
@@ -166,7 +166,7 @@ class Catalog(KeywordSearch):
                     "INSERT INTO chunks (id, doc_id, collection, ordinal, section, text, metadata) "
                     "VALUES (?,?,?,?,?,?,?)",
                     (chunk.id, doc_id, chunk.collection, chunk.ordinal, chunk.section, chunk.text,
-                     json.dumps(chunk.metadata(), ensure_ascii=False)),
+                     json.dumps(to_metadata(chunk), ensure_ascii=False)),
                 )
                 self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, terms))
                 catalog_counts.log_added(self._db, int(cursor.lastrowid or 0), generation)
@@ -252,18 +252,16 @@ class Catalog(KeywordSearch):
     def chunk_ids_of(self, doc_id: str) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
 
-    def chunks(self, ids: Iterable[str]) -> dict[str, StoredChunk]:
+    def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         wanted = list(ids)
-        found: dict[str, StoredChunk] = {}
+        found: dict[str, Chunk] = {}
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             rows = self._db.execute(
-                "SELECT id, doc_id, collection, text, metadata FROM chunks "
-                f"WHERE id IN ({','.join('?' * len(part))})",
-                part,
+                f"SELECT id, text, metadata FROM chunks WHERE id IN ({','.join('?' * len(part))})", part,
             )
-            for cid, doc_id, collection, text, meta in rows:
-                found[cid] = StoredChunk(cid, doc_id, collection, text, json.loads(meta))
+            for cid, text, meta in rows:
+                found[cid] = from_metadata(cid, text, json.loads(meta))
         return found
 
     def collections(self) -> list[str]:
@@ -302,15 +300,15 @@ class Catalog(KeywordSearch):
             "last_ingest": self.get_meta("last_ingest"),
         }
 
-    def chunks_in_section(self, section: str, collections: Sequence[str] | None = None) -> list[StoredChunk]:
+    def chunks_in_section(self, section: str, collections: Sequence[str] | None = None) -> list[Chunk]:
         """All chunks labelled with a section ('§ 17'), in document order; for exact legal references."""
-        sql = "SELECT id, doc_id, collection, text, metadata FROM chunks WHERE section = ?"
+        sql = "SELECT id, text, metadata FROM chunks WHERE section = ?"
         args: list[object] = [section]
         if collections is not None:
             sql += f" AND collection IN ({','.join('?' * len(collections))})"
             args.extend(collections)
         rows = self._db.execute(sql + " ORDER BY doc_id, ordinal", args)
-        return [StoredChunk(cid, doc, coll, text, json.loads(meta)) for cid, doc, coll, text, meta in rows]
+        return [from_metadata(cid, text, json.loads(meta)) for cid, text, meta in rows]
 
     def vocabulary(self) -> dict[str, int]:
         """Every term of the keyword index with the number of chunks that contain it."""
@@ -321,10 +319,9 @@ class Catalog(KeywordSearch):
         """Re-analyse every stored chunk (after an analyzer change); no embedding involved."""
         with self._db:
             self._db.execute("DELETE FROM keyword")
-            rows = self._db.execute("SELECT rowid, text, metadata FROM chunks").fetchall()
-            for rowid, text, meta in rows:
-                data = json.loads(meta)
-                terms = " ".join(analyze(passage_text(data.get("title"), data.get("heading"), text)))
+            rows = self._db.execute("SELECT rowid, id, text, metadata FROM chunks").fetchall()
+            for rowid, cid, text, meta in rows:
+                terms = keyword_terms(from_metadata(cid, text, json.loads(meta)))
                 self._db.execute("INSERT INTO keyword (rowid, terms) VALUES (?, ?)", (rowid, terms))
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', ?)", (ANALYZER_VERSION,))
             self._recount()

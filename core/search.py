@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from core.dense_matrix import DenseMatrix, top_k
 from core.postings import Postings
+from core.records import collection_filter
 
 if TYPE_CHECKING:
     from core.catalog import Catalog
@@ -46,13 +47,6 @@ class ChunkSearch(Protocol):
         ...
 
 
-def permission_filter(collections: Sequence[str] | None) -> dict[str, Any] | None:
-    """Chroma `where` clause for the collections a user may see; None means no restriction (admin)."""
-    if collections is None:
-        return None
-    return {"collection": {"$in": sorted(collections)}}
-
-
 class StoreSearch:
     """Chroma's approximate HNSW query and SQLite FTS5, queried per question."""
 
@@ -62,7 +56,7 @@ class StoreSearch:
     def dense(self, vector: np.ndarray, k: int, collections: Sequence[str] | None) -> Scored:
         if collections is not None and not collections:
             return []
-        return [(hit.id, hit.score) for hit in self.store.query(vector, k, permission_filter(collections))]
+        return [(hit.id, hit.score) for hit in self.store.query(vector, k, collection_filter(collections))]
 
     def keyword(self, terms: Sequence[str], k: int, collections: Sequence[str] | None) -> Scored:
         return self.catalog.search_keywords(list(terms), k, collections)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.records import Chunk, VectorHit
+from core.records import Chunk, VectorHit, document_filter, to_metadata
 
 COLLECTION = "auskunft"
 _BATCH = 2000
@@ -86,7 +86,7 @@ class ChromaStore:
                 ids=[c.id for c in part],
                 embeddings=np.stack(vectors[start : start + _BATCH]).astype(np.float32),
                 documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],
+                metadatas=[to_metadata(c) for c in part],
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -99,7 +99,7 @@ class ChromaStore:
         return set(self._collection.get(include=[])["ids"])
 
     def ids_of(self, doc_id: str) -> set[str]:
-        return set(self._collection.get(where={"doc_id": doc_id}, include=[])["ids"])
+        return set(self._collection.get(where=document_filter(doc_id), include=[])["ids"])
 
     def count(self) -> int:
         return int(self._collection.count())
@@ -110,17 +110,12 @@ class ChromaStore:
                 query_embeddings=[np.asarray(vector, dtype=np.float32)],
                 n_results=k,
                 where=where,
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],  # the chunks themselves come from the catalog
             )
 
         result = self._fresh_on_error(ask)
-        return [
-            VectorHit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {}))
-            for i, d, t, m in zip(
-                result["ids"][0], result["distances"][0], result["documents"][0], result["metadatas"][0],
-                strict=True,
-            )
-        ]
+        return [VectorHit(id=i, score=1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0],
+                                                                       strict=True)]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:

@@ -1,4 +1,8 @@
-"""Retrieval and answer metrics over ranked chunk metadata (pure, no model)."""
+"""Retrieval and answer metrics over ranked chunks (pure, no model).
+
+The metrics read plain mappings, because the baselines' chunks are not Auskunft's (a textbook chunk spans
+several sections and pages); Auskunft's own chunks become such a mapping through `chunk_row` alone.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.records import Chunk
+
 Gold = Mapping[str, Any]
+
+
+def chunk_row(chunk: Chunk) -> dict[str, Any]:
+    """A chunk as the metrics and the report read it: where it is (for gold matching) and what it says."""
+    return {"id": chunk.id, "text": chunk.text, "doc_id": chunk.doc_id, "source": chunk.source,
+            "collection": chunk.collection, "title": chunk.title, "page": chunk.page, "page_end": chunk.page_end,
+            "section": chunk.section, "heading": chunk.heading}
 
 
 def normalize_section(value: str) -> str:

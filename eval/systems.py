@@ -14,6 +14,7 @@ from bot.assistant import Assistant, QuestionError
 from bot.retrieval import HybridRetriever
 from core.index import Index
 from core.permissions import OPERATOR, User, readable_collections
+from eval.metrics import chunk_row
 from eval.questions import Question
 from ingest.chunking import text_hash
 
@@ -22,11 +23,11 @@ RANK_DEPTH = 10
 
 @dataclass
 class Outcome:
-    ranked: list[dict[str, Any]]  # metadata (+ "id", "text") of the top chunks, best first
+    ranked: list[dict[str, Any]]  # the top chunks as `chunk_row`s (a baseline's in that shape), best first
     retrieval_ms: float
     answer: str | None = None  # None: the system only retrieves
     abstained: bool | None = None
-    cited: list[dict[str, Any]] = field(default_factory=list)  # metadata (+ "text") of the cited chunks
+    cited: list[dict[str, Any]] = field(default_factory=list)  # the cited chunks as `chunk_row`s
     answer_ms: float | None = None
     error: str | None = None
 
@@ -42,10 +43,6 @@ def _allowed(index: Index, department: str | None) -> list[str]:
     """The collections a question's department may search, by the one rule the assistant applies too."""
     user = OPERATOR if department is None else User(department=department)
     return readable_collections(user, index.collections, index.catalog.collections())
-
-
-def _meta(hit: Any) -> dict[str, Any]:
-    return {**hit.metadata, "id": hit.id, "text": hit.text}
 
 
 class AuskunftSystem:
@@ -69,13 +66,13 @@ class AuskunftSystem:
         except QuestionError as exc:
             started = time.perf_counter()
             ranked = self.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
-            return Outcome([_meta(h) for h in ranked], (time.perf_counter() - started) * 1000, error=str(exc))
+            return Outcome([chunk_row(h.chunk) for h in ranked], (time.perf_counter() - started) * 1000, error=str(exc))
         answer_ms = (time.perf_counter() - started) * 1000
         ranked = self.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
-        by_id = {h.id: h for h in answer.hits}
-        cited = [_meta(by_id[s.chunk_id]) for s in answer.sources if s.chunk_id in by_id and not answer.abstained]
-        return Outcome([_meta(h) for h in ranked], answer.timings_ms["retrieval"], answer.text, answer.abstained,
-                       cited, answer_ms)
+        by_id = {h.id: h.chunk for h in answer.hits}
+        cited = [chunk_row(by_id[s.chunk_id]) for s in answer.sources if s.chunk_id in by_id and not answer.abstained]
+        return Outcome([chunk_row(h.chunk) for h in ranked], answer.timings_ms["retrieval"], answer.text,
+                       answer.abstained, cited, answer_ms)
 
 
 class RetrieverBaseline:
@@ -91,7 +88,7 @@ class RetrieverBaseline:
     def run(self, question: Question) -> Outcome:
         started = time.perf_counter()
         hits = self.retriever.retrieve(question.question, _allowed(self.index, question.department), k=RANK_DEPTH)
-        return Outcome([_meta(h) for h in hits], (time.perf_counter() - started) * 1000)
+        return Outcome([chunk_row(h.chunk) for h in hits], (time.perf_counter() - started) * 1000)
 
 
 class TextbookLlamaIndex:

@@ -58,7 +58,7 @@ class Example:
     features: np.ndarray
     relevant: np.ndarray  # bool per candidate
     exact: list[str]
-    metas: dict[str, dict[str, Any]]  # candidate id -> metadata (source, section, page) for scoring
+    metas: dict[str, dict[str, Any]]  # candidate id -> its `chunk_row` (source, section, page) for scoring
     texts: dict[str, str]  # candidate id -> chunk text
     known_share: float
     baselines: dict[str, list[str]] = field(default_factory=dict)  # fusion -> ranked ids
@@ -70,14 +70,14 @@ class Example:
 
 def example(qset: QuestionSet, question: Question, retriever: HybridRetriever, allowed: Sequence[str] | None,
             baselines: Sequence[str] = ("hybrid", "rrf", "dense", "keyword")) -> Example:
-    from eval.metrics import is_relevant
+    from eval.metrics import chunk_row, is_relevant
 
     pool = retriever.pool(question.question, allowed) or CandidatePool(query=retriever.query_terms(""))
     signals = pool.signals(retriever)
     ids = [s.id for s in signals]
-    relevant = np.array([any(is_relevant(pool.stored[i].metadata, g) for g in question.gold) for i in ids], bool)
+    metas = {i: chunk_row(pool.stored[i]) for i in ids}
+    relevant = np.array([any(is_relevant(metas[i], g) for g in question.gold) for i in ids], bool)
     ranked = {mode: _pinned(pool.exact, [c for c, _ in retriever.rank(pool, mode)], ids) for mode in baselines}
-    metas = {i: pool.stored[i].metadata for i in ids}
     texts = {i: pool.stored[i].text for i in ids}
     return Example(qset.name, qset.family, question, ids, feature_matrix(signals), relevant, pool.exact, metas,
                    texts, retriever.known_share(question.question), ranked)

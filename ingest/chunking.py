@@ -7,11 +7,11 @@ never let a chunk cross a section, which the splitter (working on plain strings)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 
-from core.records import Chunk
+from core.records import Chunk, document_fields
 from core.sentences import split_sentences
 from ingest.models import Block, LoadedDocument
 from ingest.structure import LIST_ITEM, section_of
@@ -80,10 +80,12 @@ def chunk_document(
     chunk_size: int,
     chunk_overlap: int,
     count_tokens: TokenCounter = approx_tokens,
-    extra: dict[str, str] | None = None,
+    document: Mapping[str, str] | None = None,
 ) -> list[Chunk]:
-    """Split a document into chunks that never cross a section; ids are deterministic."""
+    """Split a document into chunks that never cross a section; ids are deterministic. `document`: the
+    document's keys (front matter, HTML meta, ingest bookkeeping), which every chunk carries as fields."""
     doc_id = f"{collection}/{doc.source}"
+    fields = document_fields(document or {})
     chunks: list[Chunk] = []
     for headings, group in groupby(doc.blocks, key=lambda b: b.headings):
         units = list(_units(group, chunk_size, count_tokens))
@@ -101,8 +103,8 @@ def chunk_document(
                 page=min(pages) if pages else None,
                 page_end=max(pages) if pages and max(pages) != min(pages) else None,
                 section=section_of(headings),
-                heading=" > ".join(headings) or None,
-                extra=dict(extra or {}),
+                heading_path=tuple(headings),
+                **fields,
             )
             digest = text_hash(draft.embedding_text())
             chunk_id = f"{doc_id}::{draft.ordinal}::{digest[:12]}"

@@ -224,16 +224,16 @@ class Ingestor:
             catalog.mark_failed(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
                                 fingerprint=item.fingerprint, error=str(exc))
             return FileResult(item.source, "failed", item.collection, error=str(exc))
-        extra = {
+        document = {
             **doc.meta,
             "kind": doc.kind,
             "access": self.index.collections.access_label(item.collection),
             "content_hash": item.fingerprint.split("|", 1)[0],
             "ingested_at": now_iso(),
         }
-        extra.pop("pages", None)
+        document.pop("pages", None)
         chunks = chunk_document(doc, collection=item.collection, chunk_size=self.settings.chunk_size,
-                                chunk_overlap=self.settings.chunk_overlap, extra=extra)
+                                chunk_overlap=self.settings.chunk_overlap, document=document)
         with tqdm(total=len(chunks), desc=f"  {item.source[-40:]}", unit="Chunk", leave=False,
                   disable=not self.show_progress) as bar:
             vectors = embedder.embed([(c.text_hash, c.embedding_text()) for c in chunks],

@@ -16,6 +16,7 @@ from core.embed import FakeEmbedder
 from core.index import open_index
 from core.settings import load_settings
 from eval.checks import problems_of
+from eval.metrics import chunk_row
 from eval.questions import load_questions
 from ingest.pipeline import Ingestor
 
@@ -30,7 +31,7 @@ def main() -> int:
         settings = load_settings(data_dir=Path(tmp), corpus_dir=args.corpus, embedding_cache=Path(tmp) / "v.sqlite")
         index = open_index(settings, embedder=FakeEmbedder())
         Ingestor(index).run([args.corpus])
-        chunks = [{**c.metadata, "text": c.text} for c in index.catalog.chunks(index.catalog.chunk_ids()).values()]
+        chunks = [chunk_row(c) for c in index.catalog.chunks(index.catalog.chunk_ids()).values()]
         collections = index.collections
         index.close()
     found = problems_of(questions, chunks, collections)

@@ -10,6 +10,7 @@ import pytest
 
 from core.embed import Embedder, FakeEmbedder
 from core.index import Index, open_index
+from core.records import Chunk
 from core.settings import Settings, load_settings
 
 pytest_plugins = ["browser_app"]  # fixtures of the browser tests (app server, chromium)
@@ -30,6 +31,14 @@ def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides: object
         collections_file=CORPUS / "collections.toml",
         **overrides,
     )
+
+
+def make_chunk(cid: str = "c", text: str = "Text.", **fields: object) -> Chunk:
+    """A chunk with plain defaults for the fields a test does not care about."""
+    values: dict = dict(source="d.md", title="", ordinal=0, collection="c", text_hash=f"h-{cid}")
+    values |= fields
+    values.setdefault("doc_id", f"{values['collection']}/{values['source']}")
+    return Chunk(id=cid, text=text, **values)
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None) -> Index:

@@ -28,10 +28,24 @@ def source_card(source: Source, collection_title: str) -> str:
     return (
         f'<article class="quelle" id="quelle-{source.number}" aria-label="Quelle {source.number}">'
         f'<div class="quelle-kopf"><span class="quelle-nr">[{source.number}]</span> {title}{location}</div>'
-        f'<div class="quelle-meta">Sammlung: {html.escape(collection_title)}</div>{heading}'
+        f'<div class="quelle-meta">{" · ".join(html.escape(p) for p in source_facts(source, collection_title))}</div>'
+        f"{heading}"
         f'<blockquote class="quelle-text">{highlighted(source.snippet, source.highlight)}</blockquote>'
         "</article>"
     )
+
+
+def source_facts(source: Source, collection_title: str) -> list[str]:
+    """What a source card says about the document besides its title: collection, and where the document
+    declares them its Drucksache or Aktenzeichen, archive Signatur and Provenienz, and validity."""
+    facts = [f"Sammlung: {collection_title}"]
+    for label, value in (("Drucksache/Az.", source.reference), ("Signatur", source.signature),
+                         ("Provenienz", source.provenance)):
+        if value:
+            facts.append(f"{label}: {value}")
+    if source.validity:
+        facts.append(source.validity)
+    return facts
 
 
 def sources_html(answer: Answer | None, collection_titles: dict[str, str]) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-META_KEYS = ("doc_type", "issuer", "valid_from", "valid_to", "date", "drucksache", "signatur",
-             "provenienz", "jurabk", "language")
+# the document keys kept (front matter, HTML meta); `core.records.document_fields` maps them to chunk fields
+META_KEYS = ("doc_type", "issuer", "valid_from", "valid_to", "date", "drucksache", "aktenzeichen", "signatur",
+             "provenienz", "jurabk", "language", "url")
 MIN_TEXT_CHARS = 40
 FEED = 1 << 20  # bytes fed to a streaming parser at a time
 

@@ -13,7 +13,7 @@ from bot.assistant import Assistant
 from bot.retrieval import HybridRetriever
 from bot.services import make_retriever
 from core.index import Index
-from eval.metrics import recall_at, relevance
+from eval.metrics import chunk_row, recall_at, relevance
 
 from conftest import REPO, SHARED
 
@@ -34,7 +34,7 @@ def _recall(retriever: HybridRetriever, questions: list[dict]) -> float:
     total = 0.0
     for q in answerable:
         hits = retriever.retrieve(q["question"], None, k=5)
-        total += recall_at(relevance([h.metadata for h in hits], q["gold"]), len(q["gold"]), 5)
+        total += recall_at(relevance([chunk_row(h.chunk) for h in hits], q["gold"]), len(q["gold"]), 5)
     return total / len(answerable)
 
 
@@ -87,7 +87,7 @@ def test_legal_reference_ranks_that_section_first(laws_index: tuple[Index, objec
                                                   section: str) -> None:
     index, _ = laws_index
     hit = HybridRetriever(index).retrieve(question, None, k=5)[0]
-    assert (hit.source, hit.metadata["section"], hit.exact) == (source, section, True)
+    assert (hit.source, hit.chunk.section, hit.exact) == (source, section, True)
 
 
 EXTERN = sorted((REPO / "eval" / "questions").glob("extern-*.jsonl"))
@@ -110,4 +110,4 @@ def test_a_lexicon_synonym_bridges_everyday_and_legal_words(laws_index: tuple[In
     terms = retriever.query_terms("Muss mein Vermieter bei der Anmeldung mitmachen?")
     assert "wohnungsgeb" in terms.related  # the law says 'Wohnungsgeber'
     hit = retriever.retrieve("Muss mein Vermieter bei der Anmeldung mitmachen?", None, k=5)[0]
-    assert (hit.source, hit.metadata["section"]) == ("bmg.md", "§ 19")
+    assert (hit.source, hit.chunk.section) == ("bmg.md", "§ 19")

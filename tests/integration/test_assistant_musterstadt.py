@@ -86,7 +86,7 @@ def _questions_aimed_at(index: Index, collection: str) -> list[str]:
     chunks = [c for c in index.catalog.chunks(index.catalog.chunk_ids()).values() if c.collection == collection]
     questions = []
     for chunk in chunks:
-        questions.append(f"{chunk.metadata['title']} {chunk.metadata.get('heading', '')}".strip())
+        questions.append(f"{chunk.title} {chunk.heading or ''}".strip())
         questions.append(chunk.text.split(". ")[0][:160])
     return list(dict.fromkeys(questions))
 

@@ -70,7 +70,7 @@ def test_a_running_assistant_answers_from_another_process_ingest(served: tuple[S
     hits = assistant.retriever.retrieve("Quellwasserabgabe entfällt Juli", k=3)
     assert hits and "Quellwasserabgabe" in hits[0].text
     everything = assistant.retriever.retrieve(" ".join(WORDS[:20]), k=200)
-    assert everything and not any(h.metadata.get("doc_id") == gone_doc for h in everything)
+    assert everything and not any(h.doc_id == gone_doc for h in everything)
 
 
 def test_queries_during_another_process_ingest_read_whole_versions(served: tuple[Settings, Assistant]) -> None:
@@ -96,7 +96,7 @@ def test_queries_during_another_process_ingest_read_whole_versions(served: tuple
                 return
             versions: dict[str, set[object]] = {}
             for hit in hits:
-                versions.setdefault(str(hit.metadata["doc_id"]), set()).add(hit.metadata["content_hash"])
+                versions.setdefault(hit.doc_id, set()).add(hit.chunk.content_hash)
             mixed.extend(doc for doc, hashes in versions.items() if len(hashes) > 1)
             asked += 1
 

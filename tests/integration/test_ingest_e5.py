@@ -16,6 +16,7 @@ import pytest
 
 from core.embed import Embedder
 from core.index import Index, open_index
+from core.records import collection_filter
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS, EMBED_CACHE, REPO, make_settings
@@ -43,22 +44,23 @@ def _doc_chunks(index: Index, doc_id: str) -> set[str]:
 def test_pdf_chunks_have_pages_and_satzung_sections(corpus_index: tuple[Index, Path]) -> None:
     index, _ = corpus_index
     chunks = index.catalog.chunks(index.catalog.chunk_ids()).values()
-    pdf_chunks = [c for c in chunks if c.metadata["source"].endswith(".pdf")]
-    assert len({c.metadata["source"] for c in pdf_chunks}) >= 8
-    assert all(isinstance(c.metadata.get("page"), int) for c in pdf_chunks)
-    hund = [c for c in pdf_chunks if c.metadata["source"] == "satzungen/hundesteuersatzung.pdf"]
-    rates = [c for c in hund if "96" in c.text and c.metadata.get("section") == "§ 4"]
+    pdf_chunks = [c for c in chunks if c.source.endswith(".pdf")]
+    assert len({c.source for c in pdf_chunks}) >= 8
+    assert all(isinstance(c.page, int) for c in pdf_chunks)
+    hund = [c for c in pdf_chunks if c.source == "satzungen/hundesteuersatzung.pdf"]
+    rates = [c for c in hund if "96" in c.text and c.section == "§ 4"]
     assert rates, "the rate for the first dog sits in § 4 of the Hundesteuersatzung"
-    assert all(c.metadata["access"] == "personalamt" for c in chunks if c.collection == "personal")
+    assert all(c.access == "personalamt" for c in chunks if c.collection == "personal")
 
 
 def test_dense_search_with_the_real_model_finds_the_right_document(corpus_index: tuple[Index, Path]) -> None:
     index, _ = corpus_index
     hits = index.store.query(index.embedder.embed_query("Was kostet die Hundesteuer für den ersten Hund?"), k=5)
-    assert "satzungen/hundesteuersatzung.pdf" in [h.metadata["source"] for h in hits]
+    assert "satzungen/hundesteuersatzung.pdf" in [c.source for c in index.catalog.chunks(h.id for h in hits).values()]
     public = index.store.query(index.embedder.embed_query("Wie viele Tage Urlaub habe ich?"), k=5,
-                               where={"collection": {"$in": ["buergerservice", "soziales"]}})
-    assert public and all(h.metadata["collection"] in {"buergerservice", "soziales"} for h in public)
+                               where=collection_filter(["buergerservice", "soziales"]))
+    chunks = index.catalog.chunks(h.id for h in public).values()
+    assert public and all(c.collection in {"buergerservice", "soziales"} for c in chunks)
 
 
 def test_unchanged_rerun_computes_no_embedding(corpus_index: tuple[Index, Path]) -> None:

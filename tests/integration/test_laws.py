@@ -25,29 +25,28 @@ def test_every_chunk_under_a_section_heading_carries_its_label(laws_index: tuple
     chunks = index.catalog.chunks(index.catalog.chunk_ids()).values()
     labelled = 0
     for chunk in chunks:
-        heading = str(chunk.metadata.get("heading", ""))
-        if re.search(r"(^| > )(§|Art) ?\d", heading):
-            assert re.fullmatch(r"(§|Art) \d+[a-z]?", str(chunk.metadata["section"])), chunk.metadata
+        if any(re.match(r"(§|Art) ?\d", heading) for heading in chunk.heading_path):
+            assert re.fullmatch(r"(§|Art) \d+[a-z]?", str(chunk.section)), chunk
             labelled += 1
-        assert "page" not in chunk.metadata  # Markdown has no pages
+        assert chunk.page is None  # Markdown has no pages
     assert labelled / len(chunks) > 0.9
 
 
 def test_known_sections_are_where_they_belong(laws_index: tuple[Index, object]) -> None:
     index, _ = laws_index
     bmg = index.catalog.chunks(index.catalog.chunk_ids_of("gesetze/bmg.md")).values()
-    anmeldung = [c for c in bmg if c.metadata.get("section") == "§ 17"]
+    anmeldung = [c for c in bmg if c.section == "§ 17"]
     assert anmeldung and "innerhalb von zwei Wochen nach dem Einzug" in " ".join(c.text for c in anmeldung)
-    assert all(c.metadata["title"] == "Bundesmeldegesetz (BMG)" for c in bmg)  # H1 adds the abbreviation
+    assert all(c.title == "Bundesmeldegesetz (BMG)" for c in bmg)  # H1 adds the abbreviation
     gg = index.catalog.chunks(index.catalog.chunk_ids_of("gesetze/gg.md")).values()
-    assert any(c.metadata.get("section") == "Art 20" for c in gg)
+    assert any(c.section == "Art 20" for c in gg)
 
 
 def test_dense_search_finds_the_registration_deadline(laws_index: tuple[Index, object]) -> None:
     index, _ = laws_index
     vector = index.embedder.embed_query("Innerhalb welcher Frist muss ich mich nach dem Einzug anmelden?")
-    hits = index.store.query(vector, k=5)
-    assert any(h.metadata["source"] == "bmg.md" and h.metadata.get("section") == "§ 17" for h in hits)
+    hits = index.catalog.chunks(h.id for h in index.store.query(vector, k=5)).values()
+    assert any(c.source == "bmg.md" and c.section == "§ 17" for c in hits)
 
 
 def test_second_run_is_all_unchanged_and_embeds_nothing(laws_index: tuple[Index, object]) -> None:

@@ -35,12 +35,12 @@ def test_query_engine_with_postprocessor_respects_the_department(hybrid: HybridR
     assert "personal" not in building.allowed and "personal" in personnel.allowed
 
     refused = engine(building).query(QUESTION).source_nodes
-    assert refused and {n.node.metadata["collection"] for n in refused} <= set(building.allowed)
-    assert all(n.node.metadata["collection"] != "personal" for n in refused)
+    assert refused and {from_text_node(n.node).collection for n in refused} <= set(building.allowed)
+    assert all(from_text_node(n.node).collection != "personal" for n in refused)
 
     found = engine(personnel).query(QUESTION).source_nodes  # positive control: same question, allowed
-    assert {n.node.metadata["collection"] for n in found} <= set(personnel.allowed)
-    assert found[0].node.metadata["collection"] == "personal"
+    assert {from_text_node(n.node).collection for n in found} <= set(personnel.allowed)
+    assert from_text_node(found[0].node).collection == "personal"
     assert from_text_node(found[0].node).source.startswith("personal/")
 
 

@@ -34,5 +34,5 @@ def test_sentence_transformers_backend_embeds_and_ingests(tmp_path: Path, monkey
     assert report.counts()["added"] == 3 and report.embeddings_computed == report.chunks
     assert index.catalog.get_meta("embedder") == spec
     hits = index.store.query(index.embedder.embed_query("Sperrmüll Abholung"), k=3)
-    assert hits and hits[0].metadata["collection"] == "satzungen"
+    assert hits and index.catalog.chunks([hits[0].id])[hits[0].id].collection == "satzungen"
     index.close()

@@ -4,7 +4,7 @@ from bot.abstain import NO_ANSWER, Evidence, Thresholds, no_answer_text, should_
 from bot.answer_type import asked_type
 from bot.conversation import condense, looks_like_follow_up
 from bot.style import simplify_sentence
-from core.search import permission_filter
+from core.records import collection_filter
 
 pytestmark = pytest.mark.unit
 
@@ -58,6 +58,6 @@ def test_plain_language_splits_long_sentences_and_drops_references() -> None:
 
 
 def test_permission_filter_goes_into_the_where_clause() -> None:
-    assert permission_filter(None) is None
-    assert permission_filter(["soziales", "bauen"]) == {"collection": {"$in": ["bauen", "soziales"]}}
-    assert permission_filter([]) == {"collection": {"$in": []}}
+    assert collection_filter(None) is None
+    assert collection_filter(["soziales", "bauen"]) == {"collection": {"$in": ["bauen", "soziales"]}}
+    assert collection_filter([]) == {"collection": {"$in": []}}

@@ -116,7 +116,7 @@ def test_a_cut_passage_is_continued_by_its_neighbour(fake_index: Index, tmp_path
     assert len(ids) >= 2
     first = fake_index.catalog.chunks([ids[0]])[ids[0]]
     assistant = Assistant.from_settings(fake_index.settings, index=fake_index, backend=ScriptedBackend("x"))
-    passage = assistant._passage(Hit(id=first.id, text=first.text, metadata=first.metadata, score=1.0))
+    passage = assistant._passage(Hit(first, score=1.0))
     second = fake_index.catalog.chunks([ids[1]])[ids[1]]
     assert passage.startswith(first.text) and passage.endswith(second.text)
 

@@ -10,12 +10,14 @@ from bot.citations import (
 )
 from bot.models import Hit
 
+from conftest import make_chunk
+
 pytestmark = pytest.mark.unit
 
 
-def _hit(cid: str, text: str, **meta: object) -> Hit:
-    return Hit(id=cid, text=text, metadata={"source": "satzungen/hund.pdf", "title": "Hundesteuersatzung",
-                                            "collection": "satzungen", **meta}, score=0.9)
+def _hit(cid: str, text: str, **fields: object) -> Hit:
+    return Hit(make_chunk(cid, text, source="satzungen/hund.pdf", title="Hundesteuersatzung", collection="satzungen",
+                          **fields), score=0.9)
 
 
 def test_sources_are_numbered_with_location_and_the_link_the_caller_builds() -> None:
@@ -63,3 +65,20 @@ def test_a_sentence_its_source_does_not_support_is_flagged() -> None:
 def test_abbreviations_do_not_split_a_cited_sentence() -> None:
     sentences = split_cited_sentences("Die Frist gilt gem. § 17 Abs. 1 BMG, z. B. beim Umzug [1]. Sie ist kurz [2].")
     assert sentences == [("Die Frist gilt gem. § 17 Abs. 1 BMG, z. B. beim Umzug.", [1]), ("Sie ist kurz.", [2])]
+
+
+def test_a_source_carries_the_municipal_fields_of_its_chunk() -> None:
+    (source,) = make_sources([_hit("v", "Der Rat beschließt.", reference="2025/0412", signature="StAM U 1488/3",
+                                   provenance="Tiefbauamt", valid_from="2025-01-01", valid_until="2027-12-31",
+                                   source_url="https://ratsinfo.musterstadt.de/vo.pdf",
+                                   heading_path=("2 Beschluss", "2.1 Kosten"))])
+    assert (source.reference, source.signature, source.provenance) == ("2025/0412", "StAM U 1488/3", "Tiefbauamt")
+    assert (source.valid_from, source.valid_until) == ("2025-01-01", "2027-12-31")
+    assert source.validity == "gültig ab 2025-01-01 bis 2027-12-31"
+    assert source.source_url == "https://ratsinfo.musterstadt.de/vo.pdf"
+    assert source.heading == "2 Beschluss > 2.1 Kosten"
+    (plain,) = make_sources([_hit("p", "Text.")])
+    assert plain.reference is plain.signature is plain.source_url is None and plain.validity == ""
+    assert plain.title == "Hundesteuersatzung"
+    (untitled,) = make_sources([Hit(make_chunk("u", "Text.", source="a/b.md"), score=1.0)])
+    assert untitled.title == "a/b.md"  # a document without a title is named by its path

@@ -28,7 +28,7 @@ def test_retriever_is_a_llama_index_retriever_with_stored_nodes(retriever: Hybri
     hits = retriever.retrieve("Urlaub Erholungsurlaub Tage Antrag", ["intern", "personal"], k=4)
     assert [n.node.node_id for n in found] == [h.id for h in hits] and len(found) == 4
     assert all(isinstance(n, NodeWithScore) for n in found)
-    assert {n.node.metadata["collection"] for n in found} <= {"intern", "personal"}
+    assert {from_text_node(n.node).collection for n in found} <= {"intern", "personal"}
     catalog = retriever.index.catalog
     for scored in found:
         chunk_back = from_text_node(scored.node)
@@ -44,17 +44,17 @@ def test_retriever_is_a_llama_index_retriever_with_stored_nodes(retriever: Hybri
 def test_permissions_hold_and_fail_closed(retriever: HybridRetriever) -> None:
     question = "Urlaub Sonderurlaub Erholungsurlaub"
     personnel = AuskunftRetriever.for_user(retriever, User(department="personalamt"), k=10)
-    assert "personal" in {n.node.metadata["collection"] for n in personnel.retrieve(question)}  # positive control
+    assert "personal" in {from_text_node(n.node).collection for n in personnel.retrieve(question)}  # positive control
     building = AuskunftRetriever.for_user(retriever, User(department="bauamt"), k=10)
     assert "personal" not in building.allowed
-    assert "personal" not in {n.node.metadata["collection"] for n in building.retrieve(question)}
+    assert "personal" not in {from_text_node(n.node).collection for n in building.retrieve(question)}
     for nobody in (User(department="gibtsnicht"), User(department=None), User(department="")):
         assert AuskunftRetriever.for_user(retriever, nobody, k=10).retrieve(question) == []
     assert AuskunftRetriever(retriever, [], k=10).retrieve(question) == []
     with pytest.raises(TypeError, match="allowed"):
         AuskunftRetriever(retriever, None, k=3)  # type: ignore[arg-type]
     narrowed = AuskunftRetriever.for_user(retriever, OPERATOR, k=10, requested=["personal"])
-    assert {n.node.metadata["collection"] for n in narrowed.retrieve(question)} == {"personal"}
+    assert {from_text_node(n.node).collection for n in narrowed.retrieve(question)} == {"personal"}
 
 
 def test_postprocessor_composes_and_keeps_the_filter(retriever: HybridRetriever) -> None:
@@ -63,4 +63,4 @@ def test_postprocessor_composes_and_keeps_the_filter(retriever: HybridRetriever)
     cutoff = sorted(n.score for n in nodes)[len(nodes) // 2]
     kept = SimilarityPostprocessor(similarity_cutoff=cutoff).postprocess_nodes(nodes)
     assert 0 < len(kept) < len(nodes) and all(n.score >= cutoff for n in kept)
-    assert {n.node.metadata["collection"] for n in kept} <= set(llama.allowed)
+    assert {from_text_node(n.node).collection for n in kept} <= set(llama.allowed)

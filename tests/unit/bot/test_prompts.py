@@ -13,11 +13,13 @@ from bot.prompts import (
     user_prompt,
 )
 
+from conftest import make_chunk
+
 pytestmark = pytest.mark.unit
 
 
 def _request(text: str, **kwargs: object) -> AnswerRequest:
-    hits = [Hit(id="a", text=text, metadata={"source": "a.md", "title": "Merkblatt", "section": "§ 2"}, score=1.0)]
+    hits = [Hit(make_chunk("a", text, source="a.md", title="Merkblatt", section="§ 2"), score=1.0)]
     sources = make_sources(hits)
     return AnswerRequest(question="Wie hoch ist die Gebühr?", search_query="x", sources=sources,
                          passages={1: text}, **kwargs)

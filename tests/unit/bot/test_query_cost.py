@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from core.analysis import analyze
 from core.embed import FakeEmbedder
 from core.index import Index
 from core.permissions import OPERATOR, User, readable_collections
-from core.records import Chunk, StoredChunk
+from core.records import Chunk
 from ingest.pipeline import Ingestor
 
 from conftest import CORPUS, build_index, make_settings
@@ -38,14 +39,8 @@ QUESTIONS = [
 ]
 
 
-def _chunk(stored: StoredChunk, copy: int) -> Chunk:
-    meta = dict(stored.metadata)
-    known = {k: meta.pop(k, None) for k in ("doc_id", "source", "title", "ordinal", "collection", "text_hash",
-                                            "page", "page_end", "section", "heading")}
-    return Chunk(id=f"copy{copy}/{stored.id}", doc_id=f"copy{copy}/{stored.doc_id}", source=str(known["source"]),
-                 title=str(known["title"] or ""), text=stored.text, ordinal=int(known["ordinal"] or 0),
-                 collection=stored.collection, text_hash=str(known["text_hash"]), page=known["page"],
-                 page_end=known["page_end"], section=known["section"], heading=known["heading"], extra=meta)
+def _chunk(stored: Chunk, copy: int) -> Chunk:
+    return replace(stored, id=f"copy{copy}/{stored.id}", doc_id=f"copy{copy}/{stored.doc_id}")
 
 
 def _copy_into(small: Index, large: Index, copies: int) -> None:

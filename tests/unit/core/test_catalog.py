@@ -82,13 +82,15 @@ def test_a_catalog_from_before_the_section_column_opens_and_keeps_its_files(tmp_
         CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
             collection TEXT NOT NULL, ordinal INTEGER NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL);
         INSERT INTO files VALUES ('a/x.md', '/r', 'x.md', 'a', 'fp', 'X', 'markdown', '["c1"]', 'ok', NULL, NULL, 't');
-        INSERT INTO chunks (id, doc_id, collection, ordinal, text, metadata) VALUES ('c1', 'a/x.md', 'a', 0, 'T', '{}');
+        INSERT INTO chunks (id, doc_id, collection, ordinal, text, metadata) VALUES ('c1', 'a/x.md', 'a', 0, 'T',
+            '{"doc_id": "a/x.md", "source": "x.md", "title": "X", "ordinal": 0, "collection": "a", "text_hash": "h"}');
         PRAGMA user_version = 1;
     """)
     old.close()
     catalog = Catalog(path)
     assert catalog.file("a/x.md") is not None and catalog.chunk_count() == 1
     assert catalog.chunks_in_section("§ 1") == []  # the new column exists and can be queried
+    assert catalog.chunks(["c1"])["c1"].title == "X"
     catalog.close()
 
 

@@ -15,9 +15,15 @@ def chunk(ordinal: int, doc_id: str = "intern/a.md", **fields: object) -> Chunk:
     return Chunk(**(values | fields))
 
 
+FULL = dict(page=3, page_end=4, section="§ 5", heading_path=("Teil 2 Verfahren", "§ 5 Fristen"),
+            reference="2025/0412", signature="StAM U 1488/3", provenance="Hauptamt", valid_from="2024-01-01",
+            valid_until="2026-12-31", source_url="https://musterstadt.de/a.pdf", law="DA", doc_type="Dienstanweisung",
+            issuer="Hauptamt", date="2023-12-01", language="de", kind="pdf", access="*", content_hash="c0ffee",
+            ingested_at="2026-01-01T00:00:00", extra={"pages_without_text": "7", "empty": ""})
+
+
 def test_chunk_round_trips_through_a_text_node() -> None:
-    full = chunk(2, page=3, page_end=4, section="§ 5", heading="§ 5 Fristen",
-                 extra={"kind": "pdf", "access": "*", "ingested_at": "2026-01-01T00:00:00", "empty": ""})
+    full = chunk(2, **FULL)
     node = to_text_node(full, previous="intern/a.md::1::abc", following="intern/a.md::3::abc")
     assert node.node_id == full.id and node.ref_doc_id == "intern/a.md"
     assert from_text_node(node) == full
@@ -26,7 +32,8 @@ def test_chunk_round_trips_through_a_text_node() -> None:
     assert node.relationships[NodeRelationship.NEXT].node_id == "intern/a.md::3::abc"
     # the embedder and the LLM see what Auskunft embeds: title and heading, no bookkeeping
     assert node.get_content(MetadataMode.EMBED) == full.embedding_text() == node.get_content(MetadataMode.LLM)
-    bare = chunk(0, title="", heading=None)
+    assert full.embedding_text().startswith("Dienstanweisung – Teil 2 Verfahren > § 5 Fristen\n")
+    bare = chunk(0, title="", heading_path=())
     assert from_text_node(to_text_node(bare)) == bare
     assert to_text_node(bare).get_content(MetadataMode.EMBED) == bare.text
 

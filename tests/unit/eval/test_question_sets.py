@@ -7,6 +7,7 @@ import pytest
 
 from core.index import Index
 from eval.checks import problems_of
+from eval.metrics import chunk_row
 from eval.questions import load_questions
 
 from conftest import REPO
@@ -25,5 +26,5 @@ def test_musterstadt_set_has_every_kind_of_question() -> None:
 
 def test_musterstadt_gold_and_evidence_exist_in_the_corpus(fake_musterstadt: Index) -> None:
     catalog = fake_musterstadt.catalog
-    chunks = [{**c.metadata, "text": c.text} for c in catalog.chunks(catalog.chunk_ids()).values()]
+    chunks = [chunk_row(c) for c in catalog.chunks(catalog.chunk_ids()).values()]
     assert problems_of(load_questions(MUSTERSTADT), chunks, fake_musterstadt.collections) == []

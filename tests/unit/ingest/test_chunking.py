@@ -2,6 +2,7 @@ import itertools
 
 import pytest
 
+from core.records import to_metadata
 from ingest.chunking import approx_tokens, chunk_document, split_sentences
 from ingest.models import Block, LoadedDocument
 
@@ -31,7 +32,24 @@ def test_chunks_never_cross_sections_and_carry_labels() -> None:
         ("§ 4", "Die Steuer beträgt 96 Euro."),
         ("§ 6", "Blindenführhunde sind befreit."),
     ]
-    assert chunks[0].heading == "§ 4 Steuersätze"
+    assert chunks[0].heading == "§ 4 Steuersätze" and chunks[0].heading_path == ("§ 4 Steuersätze",)
+
+
+def test_chunks_carry_the_heading_path_and_the_documents_fields() -> None:
+    blocks = [Block("Die Frist beträgt zwei Wochen.", headings=("2 Leistungen", "2.1 Wohngeld"))]
+    document = {"drucksache": "2025/0412", "signatur": "StAM U 1488/3", "provenienz": "Bauamt",
+                "valid_from": "2024-01-01", "valid_to": "2026-12-31", "url": "https://example.org/a.pdf",
+                "jurabk": "BMG", "kind": "pdf", "pages_without_text": "3,4"}
+    (chunk,) = chunk_document(_doc(blocks), collection="rat", chunk_size=300, chunk_overlap=0, document=document)
+    assert chunk.heading_path == ("2 Leistungen", "2.1 Wohngeld")
+    assert chunk.heading == "2 Leistungen > 2.1 Wohngeld"  # what is embedded, as before the typed record
+    assert (chunk.reference, chunk.signature, chunk.provenance) == ("2025/0412", "StAM U 1488/3", "Bauamt")
+    assert (chunk.valid_from, chunk.valid_until, chunk.source_url) == ("2024-01-01", "2026-12-31",
+                                                                       "https://example.org/a.pdf")
+    assert (chunk.law, chunk.kind, chunk.extra) == ("BMG", "pdf", {"pages_without_text": "3,4"})
+    aktenzeichen = {"aktenzeichen": "32.1-2024"}
+    assert chunk_document(_doc(blocks), collection="rat", chunk_size=300, chunk_overlap=0,
+                          document=aktenzeichen)[0].reference == "32.1-2024"
 
 
 def test_long_sections_are_split_by_size_with_overlap_and_page_range() -> None:
@@ -73,9 +91,9 @@ def test_ids_are_deterministic_and_change_with_text() -> None:
 
 def test_metadata_is_flat_and_has_no_none() -> None:
     chunk = chunk_document(_doc([Block("Text hier.", page=None, headings=())]), collection="c",
-                           chunk_size=300, chunk_overlap=0, extra={"valid_from": "2024-01-01"})[0]
-    meta = chunk.metadata()
+                           chunk_size=300, chunk_overlap=0, document={"valid_from": "2024-01-01"})[0]
+    meta = to_metadata(chunk)
     assert "page" not in meta and "section" not in meta
-    assert meta["valid_from"] == "2024-01-01"
+    assert chunk.valid_from == "2024-01-01" and meta["valid_from"] == "2024-01-01"
     assert all(isinstance(v, str | int | float | bool) for v in meta.values())
     assert chunk.embedding_text().startswith("Hundesteuersatzung\n")

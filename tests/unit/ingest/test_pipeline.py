@@ -27,12 +27,12 @@ def test_first_run_adds_everything_and_second_run_nothing(fake_index: Index, cor
     catalog_ids, store_ids = _state(fake_index)
     assert catalog_ids == store_ids and len(catalog_ids) == first.chunks
     hund = fake_index.catalog.chunks(fake_index.catalog.chunk_ids_of("satzungen/satzungen/hundesteuersatzung.pdf"))
-    meta = next(iter(hund.values())).metadata
+    chunk = next(iter(hund.values()))
     file_hash = hashlib.sha256((corpus_copy / "satzungen" / "hundesteuersatzung.pdf").read_bytes()).hexdigest()
-    assert meta["content_hash"] == file_hash
-    assert meta["source"] == "satzungen/hundesteuersatzung.pdf" and meta["kind"] == "pdf"
-    assert meta["access"] == "*" and meta["collection"] == "satzungen" and meta["ingested_at"]
-    assert meta["title"] == "Hundesteuersatzung der Stadt Musterstadt" and isinstance(meta["page"], int)
+    assert chunk.content_hash == file_hash
+    assert chunk.source == "satzungen/hundesteuersatzung.pdf" and chunk.kind == "pdf"
+    assert chunk.access == "*" and chunk.collection == "satzungen" and chunk.ingested_at
+    assert chunk.title == "Hundesteuersatzung der Stadt Musterstadt" and isinstance(chunk.page, int)
     second = Ingestor(fake_index).run([corpus_copy])
     assert second.counts()["unchanged"] == first.counts()["added"]
     assert second.embeddings_computed == 0
