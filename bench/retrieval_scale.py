@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.candidates import _analyzed_text
+from bot.features import defined_terms
 from bot.retrieval import HybridRetriever
 from bot.services import make_retriever
 from core.catalog import Catalog
@@ -137,9 +139,15 @@ def build(folder: Path, count: int) -> None:
     catalog.close()
 
 
-def open_bench_index(folder: Path) -> tuple[Settings, Index]:
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def open_bench_index(folder: Path, search: str = "memory") -> tuple[Settings, Index]:
     settings = load_settings(data_dir=folder, corpus_dir=CORPUS, collections_file=CORPUS / "collections.toml",
-                             embedding_cache=folder / "unused-embeddings.sqlite")
+                             embedding_cache=folder / "unused-embeddings.sqlite", search=search)
     index = Index(settings=settings, catalog=Catalog(folder / "catalog.sqlite"), store=open_chroma(folder, None, 0),
                   embedder=FixedEmbedder(), collections=load_collections(settings.collections_path))  # type: ignore[arg-type]
     return settings, index
@@ -204,28 +212,30 @@ def _percentiles(seconds: list[float]) -> dict[str, float]:
 
 def measure(retriever: HybridRetriever, index: Index, user: User, asked: list[str]) -> dict[str, Any]:
     take = statement_counter(index.catalog)
-    dense, keyword = Stopwatch(index.store, "query"), Stopwatch(index.catalog, "search_keywords")
-    seconds: dict[str, list[float]] = {"total": [], "vector_store_query": [], "fts5_search": []}
+    search = index.searcher()
+    dense = Stopwatch(search, "dense")
+    keyword = [Stopwatch(search, "keyword"), Stopwatch(search, "keyword_scores")]
+    seconds: dict[str, list[float]] = {"total": [], "dense_search": [], "keyword_search": []}
     own, nested = [], []
     for question in asked:
         take()
-        dense.take(), keyword.take()
+        dense.take(), [part.take() for part in keyword]
         started = time.perf_counter()
         ask(retriever, index, user, question)
         seconds["total"].append(time.perf_counter() - started)
-        seconds["vector_store_query"].append(dense.take())
-        seconds["fts5_search"].append(keyword.take())
+        seconds["dense_search"].append(dense.take())
+        seconds["keyword_search"].append(sum(part.take() for part in keyword))
         counts = take()
         own.append(counts[0])
         nested.append(counts[1])
     index.catalog._db.set_trace_callback(None)
-    dense.stop(), keyword.stop()
+    dense.stop(), [part.stop() for part in keyword]
     rest = [t - d - k for t, d, k in zip(*seconds.values(), strict=True)]
     return {
         "questions": len(asked),
         **_percentiles(seconds["total"]),
-        "parts": {"vector_store_query": _percentiles(seconds["vector_store_query"]),
-                  "fts5_search": _percentiles(seconds["fts5_search"]), "rest": _percentiles(rest)},
+        "parts": {"dense_search": _percentiles(seconds["dense_search"]),
+                  "keyword_search": _percentiles(seconds["keyword_search"]), "rest": _percentiles(rest)},
         "statements_per_question": {"min": min(own), "max": max(own)},
         "fts5_nested_statements_per_question": {"min": min(nested), "max": max(nested)},
     }
@@ -246,11 +256,15 @@ def vocabulary_refresh(retriever: HybridRetriever, index: Index) -> dict[str, fl
     started = time.perf_counter()
     update()
     after_commit = time.perf_counter() - started
+    started = time.perf_counter()
+    index.searcher()  # the search catches up with the one file, too
+    search_after_commit = time.perf_counter() - started
     index.catalog.delete_file(doc_id)
-    return {"cold_ms": round(cold * 1000, 1), "after_one_file_commit_ms": round(after_commit * 1000, 1)}
+    return {"cold_ms": round(cold * 1000, 1), "after_one_file_commit_ms": round(after_commit * 1000, 1),
+            "search_after_one_file_commit_ms": round(search_after_commit * 1000, 1)}
 
 
-def run(folder: Path, count: int, limit: int, rebuild: bool) -> dict[str, Any]:
+def run(folder: Path, count: int, limit: int, rebuild: bool, search: str = "memory") -> dict[str, Any]:
     catalog_file = folder / "catalog.sqlite"
     if rebuild or not catalog_file.exists() or Catalog(catalog_file).get_meta("bench_chunks") != str(count):
         if folder.exists():
@@ -259,13 +273,19 @@ def run(folder: Path, count: int, limit: int, rebuild: bool) -> dict[str, Any]:
             shutil.rmtree(folder)
         print(f"Baue den synthetischen Index ({count} Abschnitte) in {folder} …", flush=True)
         build(folder, count)
-    settings, index = open_bench_index(folder)
+    settings, index = open_bench_index(folder, search)
     retriever = make_retriever(settings, index)
+    rss = _rss_mb()
+    started = time.perf_counter()
+    index.searcher()  # 'memory' loads every vector and every chunk's terms once, here
+    loaded = {"seconds": round(time.perf_counter() - started, 2), "rss_growth_mb": round(_rss_mb() - rss)}
     result: dict[str, Any] = {"chunks": index.catalog.chunk_count(), "fusion": retriever.fusion,
+                              "search": settings.search, "search_load": loaded,
                               "vocabulary": vocabulary_refresh(retriever, index)}
     asked = questions(limit) if limit else []
     for name, user in (("operator", OPERATOR), ("department_user", DEPARTMENT_USER)) if asked else ():
-        ask(retriever, index, user, asked[0])  # warm: vocabulary snapshot and Chroma view
+        ask(retriever, index, user, "Probe")  # warm: vocabulary snapshot, search, imports
+        _analyzed_text.cache_clear(), defined_terms.cache_clear()  # every user's questions meet cold caches
         result[name] = measure(retriever, index, user, asked)
         print(name, json.dumps(result[name]), flush=True)
     index.close()
@@ -278,13 +298,15 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--questions", type=int, default=50, help="0: only the vocabulary figures")
     parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--label", default="after", help="key in the results file ('before', 'after')")
+    parser.add_argument("--label", default=None, help="key in the results file (default: the search setting)")
+    parser.add_argument("--search", choices=("memory", "store"), default="memory")
     args = parser.parse_args()
     folder = args.dir or ROOT / ".cache" / f"retrieval-scale-{args.chunks}"
-    result = run(folder, args.chunks, args.questions, args.rebuild)
+    result = run(folder, args.chunks, args.questions, args.rebuild, args.search)
     print(json.dumps(result, indent=2))
     data = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    data[args.label] = {**data.get(args.label, {}), **result}
+    label = args.label or args.search
+    data[label] = {**data.get(label, {}), **result}
     RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.features import Signals, defined_terms
-from bot.fusion import coverage
 from bot.models import Hit
 from core.analysis import analyze
 from core.records import Chunk
@@ -33,6 +32,7 @@ class QueryTerms:
     unknown: list[str] = field(default_factory=list)  # terms no indexed chunk contains
     related: list[str] = field(default_factory=list)  # lexicon synonyms the index knows, not in the question
     idf: dict[str, float] = field(default_factory=dict)  # of every known term, from one vocabulary snapshot
+    _weights: tuple[list[tuple[str, float, set[str]]], float] | None = field(default=None, init=False, repr=False)
 
     def expanded_terms(self) -> list[str]:
         return sorted({e for values in self.expansions.values() for e in values} - set(self.terms))
@@ -40,11 +40,17 @@ class QueryTerms:
     def known(self) -> list[str]:
         return [t for t in self.terms if t not in self.unknown]
 
-    def share(self, doc_terms: set[str]) -> float:
-        """IDF-weighted share of the known terms that `doc_terms` contains (or a variant of)."""
-        known = self.known()
-        matched = {t for t in known if self.expansions[t] & doc_terms}
-        return coverage(known, matched, self.idf)
+    def share(self, doc_terms: set[str] | frozenset[str]) -> float:
+        """IDF-weighted share of the known terms that `doc_terms` contains (or a variant of). Asked about
+        four times per candidate: the known terms and their total weight are taken once per question."""
+        if self._weights is None:
+            known = list(dict.fromkeys(self.known()))
+            self._weights = ([(t, self.idf.get(t, 0.0), self.expansions[t]) for t in known],
+                             sum(self.idf.get(t, 0.0) for t in known))
+        weighted, total = self._weights
+        if total <= 0:
+            return 0.0
+        return sum(w for _, w, variants in weighted if not variants.isdisjoint(doc_terms)) / total
 
 
 @dataclass

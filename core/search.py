@@ -93,6 +93,7 @@ class MemorySearch:
         # and the catalog read): fetched again once the store is reopened
         self._missing: set[str] = set()
         self._last_keyword: tuple[object, np.ndarray, np.ndarray] = (None, np.zeros(0), np.zeros(0, dtype=bool))
+        self._last_mask: tuple[object, np.ndarray] = (None, np.zeros(0, dtype=bool))
 
     # -- catching up ----------------------------------------------------------------------------------
     def sync(self, generation: int, store_reopened: bool = False) -> None:
@@ -125,22 +126,24 @@ class MemorySearch:
         if self._by_id.get(self._ids[row]) == row:
             del self._by_id[self._ids[row]]
 
-    def _add(self, added: Sequence[tuple[int, str, str, str]]) -> None:
+    def _add(self, added: Sequence[tuple[int, str, str, str]], load_vectors: bool = True) -> None:
         if not added:
             return
         start = len(self._ids)
         codes = np.empty(len(added), dtype=np.int32)
-        for offset, (catalog_row, chunk_id, collection, terms) in enumerate(added):
-            self._remove(catalog_row)  # a reused row number: the old chunk goes first
+        for offset, (catalog_row, chunk_id, collection, _) in enumerate(added):
+            if self._rows:
+                self._remove(catalog_row)  # a reused row number: the old chunk goes first
             row = start + offset
-            self._postings.add(row, terms.split())
             self._ids.append(chunk_id)
             self._rows[catalog_row] = row
             self._by_id[chunk_id] = row
             codes[offset] = self._collections.setdefault(collection, len(self._collections))
+        self._postings.add_many(start, [terms for _, _, _, terms in added])
         self._codes = np.concatenate([self._codes, codes])
         self._matrix.extend_to(len(self._ids))
-        self._load_vectors([chunk_id for _, chunk_id, _, _ in added])
+        if load_vectors:
+            self._load_vectors([chunk_id for _, chunk_id, _, _ in added])
 
     def _load_vectors(self, ids: list[str]) -> None:
         self._missing.update(ids)
@@ -153,22 +156,36 @@ class MemorySearch:
         self._missing &= self._by_id.keys()  # removed since
 
     def _compact(self) -> None:
-        keep = np.flatnonzero(self._codes >= 0)
-        self._postings = self._postings.compacted(keep)
-        self._matrix = self._matrix.compacted(keep)
-        self._codes = self._codes[keep]
-        renumber = {old: new for new, old in enumerate(keep.tolist())}
-        self._ids = [self._ids[old] for old in keep.tolist()]
-        self._rows = {catalog_row: renumber[row] for catalog_row, row in self._rows.items()}
-        self._by_id = {chunk_id: row for row, chunk_id in enumerate(self._ids)}
+        """Drop removed rows: the terms are read again from the catalog, the vectors kept from here."""
+        matrix, by_id = self._matrix, self._by_id
+        changes = self.catalog.chunk_changes(-1)
+        assert changes is not None  # -1 is never a generation
+        self._reset()
+        ids = [chunk_id for _, chunk_id, _, _ in changes.added]
+        self._add(changes.added, load_vectors=False)
+        for row, chunk_id in enumerate(ids):
+            old = by_id.get(chunk_id)
+            vector = None if old is None else matrix.vector(old)
+            if vector is not None:
+                self._matrix.set(row, vector)
+            else:
+                self._missing.add(chunk_id)
+        self._load_vectors(sorted(self._missing))
+        self.generation = changes.generation
 
     # -- searching ------------------------------------------------------------------------------------
     def _allowed(self, collections: Sequence[str] | None, rows: int) -> np.ndarray:
-        codes = self._codes[:rows]
-        if collections is None:
-            return codes >= 0
-        wanted = [self._collections[c] for c in collections if c in self._collections]
-        return np.isin(codes, wanted) if wanted else np.zeros(rows, dtype=bool)
+        """The rows a user may see (a question asks for the same mask two to four times: kept once)."""
+        key = (self.generation, rows, None if collections is None else tuple(sorted(collections)))
+        if self._last_mask[0] != key:
+            codes = self._codes[:rows]
+            if collections is None:
+                mask = codes >= 0
+            else:
+                wanted = [self._collections[c] for c in collections if c in self._collections]
+                mask = np.isin(codes, wanted) if wanted else np.zeros(rows, dtype=bool)
+            self._last_mask = (key, mask)
+        return self._last_mask[1]
 
     def dense(self, vector: np.ndarray, k: int, collections: Sequence[str] | None) -> Scored:
         with self._lock:

@@ -34,3 +34,24 @@ def test_typos_find_the_word_the_corpus_uses() -> None:
     assert spelling_variants("hallenbad", vocab) == []  # really unknown stays unknown
     assert spelling_variants("baumat", vocab) == []  # short words have honest neighbours
     assert spelling_variants("einmalik", vocab) == []  # a one-off term is no evidence of a spelling
+
+
+def test_typo_candidates_miss_no_term_one_edit_away() -> None:
+    """Found by prefix or suffix, the candidates still hold every same-first-letter term one edit away
+    (a scan of all of them is the reference)."""
+    import random
+
+    from core.compounds import _edit_distance, _typo_candidates
+
+    rng = random.Random(5)
+    words = {"".join(rng.choice("aeinrstuhb") for _ in range(rng.randint(7, 10))) for _ in range(400)}
+    vocab = Vocabulary(dict.fromkeys(words, 3))
+    checked = 0
+    for word in sorted(words)[:150]:
+        at = rng.randrange(1, len(word) - 1)
+        for typo in (word[:at] + word[at + 1 :], word[:at] + "x" + word[at:], word[:at] + "x" + word[at + 1 :],
+                     word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]):
+            scan = {t for t in vocab.starting_with(typo[0]) if _edit_distance(typo, t, 1) <= 1}
+            assert scan <= _typo_candidates(typo, vocab, 1), typo
+            checked += bool(scan)
+    assert checked > 300  # the edits did land one step from a vocabulary word

@@ -95,18 +95,19 @@ def test_caught_up_after_writes_equals_a_fresh_load(fake_musterstadt: Index) -> 
     assert not any(cid.startswith("satzungen/hundesteuersatzung") for cid, _ in search.dense(query, 500, None))
 
 
-def test_compaction_keeps_scores_and_order() -> None:
-    postings = Postings()
-    texts = [["hund", "steuer", "hund"], ["katze"], ["hund", "katze"], ["steuer"], ["hund"]]
-    for row, terms in enumerate(texts):
-        postings.add(row, terms)
-    postings.remove(1)
-    postings.remove(3)
-    before, _ = postings.scores(["hund", "katze"], len(postings))
-    compact = postings.compacted(np.array([0, 2, 4]))
-    after, matched_after = compact.scores(["hund", "katze"], len(compact))
-    assert after.tolist() == pytest.approx(before[[0, 2, 4]].tolist())
-    assert matched_after.tolist() == [True, True, True] and compact.df("katze") == 1 and postings.df("steuer") == 1
+def test_compaction_after_many_removals_equals_a_fresh_load(fake_musterstadt: Index) -> None:
+    index = fake_musterstadt
+    search = index.searcher()
+    assert isinstance(search, MemorySearch)
+    for doc_id in sorted(index.catalog.files())[:20]:
+        index.catalog.delete_file(doc_id)
+    index.searcher()
+    search._compact()  # also runs by itself once a quarter of the rows are removed (and at least 1000)
+    assert search._postings.dead() == 0 and len(search._ids) == index.catalog.chunk_count() > 0
+    reference, query = fresh(index), index.embedder.embed_query(QUESTIONS[2])
+    for question in QUESTIONS:
+        assert search.keyword(analyze(question), 20, None) == reference.keyword(analyze(question), 20, None)
+    assert search.dense(query, 20, None) == reference.dense(query, 20, None)
 
 
 def test_top_k_breaks_ties_by_row() -> None:
@@ -148,3 +149,18 @@ def test_store_search_is_chosen_by_setting(fake_musterstadt: Index) -> None:
     assert chosen.dense(query, 5, []) == [] and chosen.keyword(["sperrmüll"], 5, []) == []
     with pytest.raises(ValueError, match="memory"):
         make_search("faiss", fake_musterstadt.catalog, fake_musterstadt.store)
+
+
+def test_bulk_add_equals_one_row_at_a_time() -> None:
+    rows = [["hund", "steuer", "hund"], [], ["katze", "§§", "hund-steuer"], ["steuer"], ["hund", "katze"]]
+    one, bulk = Postings(), Postings()
+    for row, terms in enumerate(rows):
+        one.add(row, terms)
+    bulk.add_many(0, [" ".join(terms) for terms in rows[:2]])
+    bulk.add_many(2, [" ".join(terms) for terms in rows[2:]])
+    for terms in (["hund"], ["katze", "steuer"], ["hund", "katze", "steuer"]):
+        assert bulk.scores(terms, 5)[0].tolist() == one.scores(terms, 5)[0].tolist()
+        assert bulk.scores(terms, 5)[1].tolist() == one.scores(terms, 5)[1].tolist()
+    assert bulk.df("hund") == one.df("hund") == 3 and bulk.tokens == one.tokens == 9
+    with pytest.raises(ValueError, match="in order"):
+        bulk.add_many(9, ["hund"])
