@@ -6,7 +6,7 @@ The permission filter goes into both queries (Chroma `where`, SQL `IN`), never a
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -59,6 +59,9 @@ class HybridRetriever:
         self._synonyms = self.lexicon
         self._declared: dict[tuple[str, str], Lexicon] = {}  # analysed once per declared abbreviation
         self._lock = threading.RLock()
+        # per question term, what the current vocabulary offers for it (compounds, parts, typo fixes): the
+        # same words come back question after question, and a common one has thousands of compounds
+        self._expanded: dict[tuple[str, str], list[str]] = {}
 
     # -- query analysis ---------------------------------------------------------------------------
     def refresh(self) -> IndexSnapshot:
@@ -68,6 +71,7 @@ class HybridRetriever:
             changes = self.index.catalog.vocabulary_changes(self._snapshot.generation)
             if changes is not None:
                 self._snapshot.apply(changes)
+                self._expanded.clear()
                 if changes.full or changes.abbreviations:
                     self._synonyms = self.lexicon + self._declared_lexicon(self._snapshot.abbreviations())
             return self._snapshot
@@ -103,14 +107,8 @@ class HybridRetriever:
         result = QueryTerms(terms=list(dict.fromkeys([*analyze(question), *joined])))
         parts: list[str] = []
         for term in result.terms:
-            matches = {term} if term in vocab.df else set()
-            matches |= set(compounds_with(term, vocab))
-            split = split_compound(term, vocab) if len(term) >= 6 else []
+            matches, split = self._expand(term, vocab)
             parts += split
-            if vocab.df.get(term, 0) < 3:  # rare or unknown: try its parts ("wohngeldantrag")
-                matches |= set(split)
-            if not matches:  # unknown altogether: perhaps a typo of a word the corpus uses
-                matches |= set(spelling_variants(term, vocab))
             result.expansions[term] = matches
             if not matches:
                 result.unknown.append(term)
@@ -120,6 +118,27 @@ class HybridRetriever:
             result.idf[term] = snapshot.idf(term)
         return result
 
+    def _expand(self, term: str, vocab: Vocabulary) -> tuple[set[str], list[str]]:
+        """The index terms that count as `term`, and its compound parts."""
+        matches = {term} if term in vocab.df else set()
+        matches |= set(self._known(compounds_with, term, vocab))
+        split = self._known(split_compound, term, vocab) if len(term) >= 6 else []
+        if vocab.df.get(term, 0) < 3:  # rare or unknown: try its parts ("wohngeldantrag")
+            matches |= set(split)
+        if not matches:  # unknown altogether: perhaps a typo of a word the corpus uses
+            matches |= set(self._known(spelling_variants, term, vocab))
+        return matches, list(split)
+
+    def _known(self, lookup: Callable[[str, Vocabulary], list[str]], term: str, vocab: Vocabulary) -> list[str]:
+        """`lookup(term, vocab)`, remembered until the vocabulary changes."""
+        key = (lookup.__name__, term)
+        found = self._expanded.get(key)
+        if found is None:
+            if len(self._expanded) > 50_000:
+                self._expanded.clear()
+            found = self._expanded[key] = lookup(term, vocab)
+        return found
+
     def familiarity(self, term: str) -> float:
         """1 if the index uses the term (alone, inside a compound or as a lexicon synonym), 0.5 if only its
         parts, else 0."""
@@ -128,11 +147,12 @@ class HybridRetriever:
 
     def _familiarity(self, term: str) -> float:
         vocab, _ = self.vocabulary()
-        if term in vocab.df or compounds_with(term, vocab):
+        if term in vocab.df or self._known(compounds_with, term, vocab):
             return 1.0
         if any(t in vocab.df for t in self.synonyms().related([term])):
             return 1.0  # the documents say it in other words ('Kampfhund' -> 'gefährliche Hunde')
-        return 0.5 if split_compound(term, vocab) or spelling_variants(term, vocab) else 0.0
+        known = self._known(split_compound, term, vocab) or self._known(spelling_variants, term, vocab)
+        return 0.5 if known else 0.0
 
     def known_share(self, question: str) -> float:
         """IDF-weighted share of the question's nouns and names that the index knows (1 without any)."""

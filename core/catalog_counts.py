@@ -46,7 +46,7 @@ class ChunkChanges:
     generation: int
     full: bool
     removed: list[int]  # catalog row numbers
-    added: list[tuple[int, str, str, str]]  # row number, chunk id, collection, analysed terms
+    added: list[tuple[int, str, str, str, str]]  # row number, chunk id, collection, analysed terms, text hash
 
 
 @dataclass
@@ -151,14 +151,15 @@ def chunk_changes(db: sqlite3.Connection, since: int) -> ChunkChanges | None:
     generation = int(meta.get("generation", 0))
     if generation == since:
         return None
-    joined = "FROM chunks c JOIN keyword k ON k.rowid = c.rowid"
+    joined = ("c.rowid, c.id, c.collection, k.terms, json_extract(c.metadata, '$.text_hash') "
+              "FROM chunks c JOIN keyword k ON k.rowid = c.rowid")
     if since < int(meta.get("chunk_base", 0)) or since > generation:
-        rows = db.execute(f"SELECT c.rowid, c.id, c.collection, k.terms {joined} ORDER BY c.rowid").fetchall()
+        rows = db.execute(f"SELECT {joined} ORDER BY c.rowid").fetchall()
         return ChunkChanges(generation, True, [], rows)
     removed = [r for (r,) in db.execute(
         "SELECT DISTINCT chunk FROM chunk_log WHERE generation > ? AND added = 0 ORDER BY chunk", (since,))]
     added = db.execute(
-        f"SELECT c.rowid, c.id, c.collection, k.terms {joined} WHERE c.rowid IN "
+        f"SELECT {joined} WHERE c.rowid IN "
         "(SELECT chunk FROM chunk_log WHERE generation > ? AND added = 1) ORDER BY c.rowid", (since,)).fetchall()
     return ChunkChanges(generation, False, removed, added)
 

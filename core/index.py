@@ -33,7 +33,7 @@ class Index:
     def __post_init__(self) -> None:
         self._seen = self.catalog.generation()
         if self.search is None:
-            self.search = make_search(self.settings.search, self.catalog, self.store)
+            self.search = make_search(self.settings.search, self.catalog, self.store, self.embedder.lookup)
 
     def searcher(self) -> ChunkSearch:
         """The dense and keyword search, caught up with whatever any process committed (what a question

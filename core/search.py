@@ -10,7 +10,7 @@ Both apply the permission filter inside the search: a chunk of another collectio
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from core.store import VectorStore
 
 Scored = list[tuple[str, float]]  # chunk id, score; best first
+VectorsByHash = Callable[[list[str]], dict[str, np.ndarray]]
+Added = Sequence[tuple[int, str, str, str, str]]  # catalog row, chunk id, collection, terms, text hash
 
 
 class ChunkSearch(Protocol):
@@ -75,8 +77,11 @@ class StoreSearch:
 class MemorySearch:
     """Vectors and keyword postings of every chunk in memory, one row per catalog chunk (see module doc)."""
 
-    def __init__(self, catalog: Catalog, store: VectorStore) -> None:
+    def __init__(self, catalog: Catalog, store: VectorStore, by_hash: VectorsByHash | None = None) -> None:
         self.catalog, self.store = catalog, store
+        # vectors by text hash (the embedding cache the ingest fills): read before the store, which another
+        # process's ingest makes reopen, and reads ten times slower
+        self._by_hash = by_hash
         self.generation = -1
         self._lock = threading.RLock()  # a catch-up never changes the arrays under a running search
         self._reset()
@@ -91,7 +96,7 @@ class MemorySearch:
         self._by_id: dict[str, int] = {}
         # rows whose vector the store's view did not have yet (a commit landed between the store's reopening
         # and the catalog read): fetched again once the store is reopened
-        self._missing: set[str] = set()
+        self._missing: dict[str, str] = {}  # chunk id -> text hash
         self._last_keyword: tuple[object, np.ndarray, np.ndarray] = (None, np.zeros(0), np.zeros(0, dtype=bool))
         self._last_mask: tuple[object, np.ndarray] = (None, np.zeros(0, dtype=bool))
 
@@ -99,7 +104,7 @@ class MemorySearch:
     def sync(self, generation: int, store_reopened: bool = False) -> None:
         if store_reopened and self._missing:
             with self._lock:
-                self._load_vectors(sorted(self._missing))
+                self._load_vectors(sorted(self._missing.items()))
         if generation == self.generation:
             return
         with self._lock:
@@ -126,12 +131,12 @@ class MemorySearch:
         if self._by_id.get(self._ids[row]) == row:
             del self._by_id[self._ids[row]]
 
-    def _add(self, added: Sequence[tuple[int, str, str, str]], load_vectors: bool = True) -> None:
+    def _add(self, added: Added, load_vectors: bool = True) -> None:
         if not added:
             return
         start = len(self._ids)
         codes = np.empty(len(added), dtype=np.int32)
-        for offset, (catalog_row, chunk_id, collection, _) in enumerate(added):
+        for offset, (catalog_row, chunk_id, collection, _, _) in enumerate(added):
             if self._rows:
                 self._remove(catalog_row)  # a reused row number: the old chunk goes first
             row = start + offset
@@ -139,21 +144,28 @@ class MemorySearch:
             self._rows[catalog_row] = row
             self._by_id[chunk_id] = row
             codes[offset] = self._collections.setdefault(collection, len(self._collections))
-        self._postings.add_many(start, [terms for _, _, _, terms in added])
+        self._postings.add_many(start, [terms for _, _, _, terms, _ in added])
         self._codes = np.concatenate([self._codes, codes])
         self._matrix.extend_to(len(self._ids))
         if load_vectors:
-            self._load_vectors([chunk_id for _, chunk_id, _, _ in added])
+            self._load_vectors([(chunk_id, text_hash) for _, chunk_id, _, _, text_hash in added])
 
-    def _load_vectors(self, ids: list[str]) -> None:
-        self._missing.update(ids)
-        for begin in range(0, len(ids), 2000):
-            for chunk_id, vector in self.store.vectors(ids[begin : begin + 2000]).items():
-                row = self._by_id.get(chunk_id)
-                if row is not None:
-                    self._matrix.set(row, vector)
-                self._missing.discard(chunk_id)
-        self._missing &= self._by_id.keys()  # removed since
+    def _load_vectors(self, wanted: list[tuple[str, str]]) -> None:
+        """Vectors of (chunk id, text hash) pairs: by hash where known, else from the store; what neither
+        has stays missing (and is asked for again when the store is reopened)."""
+        self._missing.update(wanted)
+        found = self._by_hash([h for _, h in wanted]) if self._by_hash is not None else {}
+        from_store = [chunk_id for chunk_id, text_hash in wanted if text_hash not in found]
+        for begin in range(0, len(from_store), 2000):
+            found.update(self.store.vectors(from_store[begin : begin + 2000]))
+        for chunk_id, text_hash in wanted:
+            vector = found.get(text_hash)
+            vector = found.get(chunk_id) if vector is None else vector
+            row = self._by_id.get(chunk_id)
+            if vector is not None and row is not None:
+                self._matrix.set(row, vector)
+                del self._missing[chunk_id]
+        self._missing = {c: h for c, h in self._missing.items() if c in self._by_id}  # removed since
 
     def _compact(self) -> None:
         """Drop removed rows: the terms are read again from the catalog, the vectors kept from here."""
@@ -161,16 +173,16 @@ class MemorySearch:
         changes = self.catalog.chunk_changes(-1)
         assert changes is not None  # -1 is never a generation
         self._reset()
-        ids = [chunk_id for _, chunk_id, _, _ in changes.added]
         self._add(changes.added, load_vectors=False)
-        for row, chunk_id in enumerate(ids):
+        lost = []
+        for row, (_, chunk_id, _, _, text_hash) in enumerate(changes.added):
             old = by_id.get(chunk_id)
             vector = None if old is None else matrix.vector(old)
             if vector is not None:
                 self._matrix.set(row, vector)
             else:
-                self._missing.add(chunk_id)
-        self._load_vectors(sorted(self._missing))
+                lost.append((chunk_id, text_hash))
+        self._load_vectors(lost)
         self.generation = changes.generation
 
     # -- searching ------------------------------------------------------------------------------------
@@ -226,9 +238,9 @@ class MemorySearch:
             return found
 
 
-def make_search(kind: str, catalog: Catalog, store: VectorStore) -> ChunkSearch:
+def make_search(kind: str, catalog: Catalog, store: VectorStore, by_hash: VectorsByHash | None = None) -> ChunkSearch:
     """`kind` is the `search` setting: 'memory' (exact, in memory) or 'store' (Chroma HNSW + FTS5)."""
-    makers = {"memory": lambda: MemorySearch(catalog, store), "store": lambda: StoreSearch(catalog, store)}
+    makers = {"memory": lambda: MemorySearch(catalog, store, by_hash), "store": lambda: StoreSearch(catalog, store)}
     if kind not in makers:
         raise ValueError(f"search must be one of {sorted(makers)}, got {kind!r}")
     return makers[kind]()

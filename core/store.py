@@ -7,6 +7,7 @@ passed in, so Chroma's own default embedding function (which would download a mo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,21 +46,33 @@ class ChromaStore:
         self._connect = connect  # -> (client, release): a fresh connection and how to free it
         self._name = name
         self._client, self._release = connect()
-        self._collection = self._open(self._client)
+        self._current = self._open(self._client)
+        self._stale = False
+        self._reopening = threading.Lock()
 
     def _open(self, client: Any) -> Any:
         return client.get_or_create_collection(self._name, metadata=HNSW, embedding_function=None)
 
+    @property
+    def _collection(self) -> Any:
+        if self._stale:
+            with self._reopening:
+                if self._stale:
+                    client, release = self._connect()
+                    self._client, self._release, self._current = client, release, self._open(client)
+                    self._stale = False
+        return self._current
+
     def refresh(self) -> None:
-        """See what other processes wrote since this store was opened.
+        """See what other processes wrote since this store was opened, from the next call on.
 
         An embedded Chroma keeps its vector index in memory and never reloads it: after another process's
         ingest, queries miss new chunks, still find deleted ones, and reading a new chunk's vector fails.
-        A fresh connection loads the current state from disk. The old one is left to the garbage collector
-        (a query in another thread may still be using it).
+        A fresh connection loads the current state from disk (half a second at 100,000 chunks), so it is
+        made when the store is next used, not here: a reader that searches in memory may never need it.
+        The old connection is left to the garbage collector (a query in another thread may still use it).
         """
-        client, release = self._connect()
-        self._client, self._release, self._collection = client, release, self._open(client)
+        self._stale = True
 
     def close(self) -> None:
         self._release()
@@ -124,9 +137,10 @@ class ChromaStore:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(result["ids"], result["embeddings"], strict=True)}
 
     def reset(self) -> None:
+        self._collection  # noqa: B018 - reconnects first if another process changed the store
         client = self._client
         client.delete_collection(self._name)
-        self._collection = self._open(client)
+        self._current = self._open(client)
 
 
 def _own_persistent_client(path: Path) -> tuple[Any, Callable[[], None]]:

@@ -19,7 +19,7 @@ QUESTIONS = ["Wie hoch ist die Hundesteuer für den zweiten Hund?", "Sperrmüll 
 
 
 def fresh(index: Index) -> MemorySearch:
-    search = MemorySearch(index.catalog, index.store)
+    search = MemorySearch(index.catalog, index.store, index.embedder.lookup)
     search.sync(index.catalog.generation())
     return search
 
@@ -77,8 +77,10 @@ def _commit(index: Index, doc_id: str, texts: list[str]) -> None:
 def test_caught_up_after_writes_equals_a_fresh_load(fake_musterstadt: Index) -> None:
     index = fake_musterstadt
     search = index.searcher()  # loaded in full now; from here on only changes are read
+    fresh_before = search.dense(index.embedder.embed_query(QUESTIONS[0]), 500, None)
     _commit(index, "probe/a.md", ["Zauberwortalpha steht hier.", "Noch ein Zauberwortalpha und Beta."])
-    index.catalog.delete_file("satzungen/hundesteuersatzung.pdf")
+    removed = next(doc for doc in sorted(index.catalog.files()) if "hundesteuersatzung" in doc)
+    index.catalog.delete_file(removed)
     index.searcher()
     assert [cid for cid, _ in search.keyword(["zauberwortalpha"], 5, None)] == ["probe/a.md::0", "probe/a.md::1"]
     # the last file again with new text: SQLite hands out the same row numbers to the new chunks
@@ -92,7 +94,8 @@ def test_caught_up_after_writes_equals_a_fresh_load(fake_musterstadt: Index) -> 
         terms = analyze(question)
         assert search.keyword(terms, 20, None) == reference.keyword(terms, 20, None)
     assert search.dense(query, 20, None) == reference.dense(query, 20, None)
-    assert not any(cid.startswith("satzungen/hundesteuersatzung") for cid, _ in search.dense(query, 500, None))
+    assert not any(removed in cid for cid, _ in search.dense(query, 500, None))
+    assert any(removed in cid for cid, _ in fresh_before)  # positive control: it was found before
 
 
 def test_compaction_after_many_removals_equals_a_fresh_load(fake_musterstadt: Index) -> None:
@@ -164,3 +167,40 @@ def test_bulk_add_equals_one_row_at_a_time() -> None:
     assert bulk.df("hund") == one.df("hund") == 3 and bulk.tokens == one.tokens == 9
     with pytest.raises(ValueError, match="in order"):
         bulk.add_many(9, ["hund"])
+
+
+def test_vectors_come_by_text_hash_first_and_from_the_store_for_the_rest(fake_musterstadt: Index) -> None:
+    asked: list[int] = []
+
+    def half_cache(hashes: list[str]) -> dict[str, np.ndarray]:
+        asked.append(len(hashes))
+        found = fake_musterstadt.embedder.lookup(hashes)
+        return {h: v for n, (h, v) in enumerate(sorted(found.items())) if n % 2}
+
+    search = MemorySearch(fake_musterstadt.catalog, fake_musterstadt.store, half_cache)
+    search.sync(fake_musterstadt.catalog.generation())
+    ids = sorted(fake_musterstadt.catalog.chunk_ids())
+    assert asked == [len(ids)] and set(search.vectors(ids)) == set(ids)
+    query = fake_musterstadt.embedder.embed_query(QUESTIONS[3])
+    reference = fresh(fake_musterstadt).dense(query, 10, None)
+    assert [c for c, _ in search.dense(query, 10, None)] == [c for c, _ in reference]
+
+
+class CountingClient:
+    def __init__(self, opened: list[int]) -> None:
+        opened.append(1)
+
+    def get_or_create_collection(self, name: str, **_: object) -> object:
+        return object()
+
+
+def test_the_store_reconnects_only_when_next_used() -> None:
+    from core.store import ChromaStore
+
+    opened: list[int] = []
+    store = ChromaStore(lambda: (CountingClient(opened), lambda: None))
+    store.refresh()
+    store.refresh()
+    assert len(opened) == 1  # a reader that searches in memory never pays for reopening
+    assert store._collection is not None and len(opened) == 2
+    assert store._collection is not None and len(opened) == 2
