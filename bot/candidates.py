@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -13,9 +13,6 @@ from bot.features import Signals, defined_terms
 from bot.models import Hit
 from core.analysis import analyze
 from core.records import Chunk
-
-if TYPE_CHECKING:
-    from bot.retrieval import HybridRetriever
 
 
 def passage_terms(chunk: Hit | Chunk) -> list[str]:
@@ -83,9 +80,8 @@ class CandidatePool:
         found = self.terms.get(cid)
         return set(found if found is not None else passage_terms(self.stored[cid]))
 
-    def signals(self, retriever: HybridRetriever | None = None) -> list[Signals]:
-        """Per stored candidate the raw evidence the learned ranker reads (`retriever`: no longer needed,
-        the pool holds the candidates' terms; kept for callers)."""
+    def signals(self) -> list[Signals]:
+        """Per stored candidate the raw evidence the learned ranker reads."""
         result = []
         for cid, chunk in self.stored.items():
             result.append(Signals(

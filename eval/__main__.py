@@ -65,14 +65,14 @@ def main(argv: list[str] | None = None) -> int:
             raise BenchmarkError(f"Korpusordner nicht gefunden: {args.corpus}")
         with tempfile.TemporaryDirectory(prefix="auskunft-eval-") as tmp:
             configs = configurations(args, Path(tmp) if args.corpus else None)
-            systems, indexes = build_systems(configs, args.corpus, baselines=not args.no_baselines, show_progress=show)
+            systems, engines = build_systems(configs, args.corpus, baselines=not args.no_baselines, show_progress=show)
             try:
                 bench = run_benchmark(questions, systems, {n: settings_summary(s) for n, s in configs},
                                       [str(p) for p in args.questions], args.corpus, show_progress=show)
-                bench.results["index"] = index_facts(indexes[0])
+                bench.results["index"] = index_facts(engines[0].index)
             finally:
-                for index in indexes:
-                    index.close()
+                for engine in engines:
+                    engine.close()
         out = args.out or Path("eval") / "results" / datetime.now().strftime("%Y%m%d-%H%M%S")
         write_reports(bench.results, bench.verdicts, out)
         failures = check_gates(bench.results["overall"], args.min)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -19,6 +19,9 @@ from eval.questions import Question
 from eval.scoring import aggregate, by_group, score
 from eval.systems import AuskunftSystem, RetrieverBaseline, System, TextbookLlamaIndex
 from ingest.pipeline import Ingestor
+
+if TYPE_CHECKING:
+    from bot.services import Engine
 
 BASELINES = ("BM25", "Dicht (e5)", "RRF", "llama-index Standard")
 
@@ -50,27 +53,29 @@ def open_configured(settings: Settings, corpus: Path | None, show_progress: bool
 
 
 def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path | None, baselines: bool,
-                  show_progress: bool = True) -> tuple[list[System], list[Index]]:
+                  show_progress: bool = True) -> tuple[list[System], list[Engine]]:
+    """The systems to compare and the engines behind them (the caller closes those: index and logbook)."""
     from bot.services import build_services
 
     systems: list[System] = []
-    indexes: list[Index] = []
+    engines: list[Engine] = []
     for position, (name, settings) in enumerate(configurations):
         index = open_configured(settings, corpus, show_progress)
-        indexes.append(index)
         try:
             engine = build_services(settings, index=index)  # sources carry no links: nothing opens them here
         except Exception:
-            for opened in indexes:
+            index.close()
+            for opened in engines:
                 opened.close()
             raise
+        engines.append(engine)
         systems.append(AuskunftSystem(name, engine.assistant, engine.retriever))
         if position == 0 and baselines:
             systems.append(RetrieverBaseline(BASELINES[0], index, "keyword", settings.retrieval_candidates))
             systems.append(RetrieverBaseline(BASELINES[1], index, "dense", settings.retrieval_candidates))
             systems.append(RetrieverBaseline(BASELINES[2], index, "rrf", settings.retrieval_candidates))
             systems.append(TextbookLlamaIndex(BASELINES[3], index))
-    return systems, indexes
+    return systems, engines
 
 
 def run_benchmark(questions: Sequence[Question], systems: Sequence[System], configs: dict[str, dict[str, Any]],

@@ -73,7 +73,7 @@ def example(qset: QuestionSet, question: Question, retriever: HybridRetriever, a
     from eval.metrics import chunk_row, is_relevant
 
     pool = retriever.pool(question.question, allowed) or CandidatePool(query=retriever.query_terms(""))
-    signals = pool.signals(retriever)
+    signals = pool.signals()
     ids = [s.id for s in signals]
     metas = {i: chunk_row(pool.stored[i]) for i in ids}
     relevant = np.array([any(is_relevant(metas[i], g) for g in question.gold) for i in ids], bool)
