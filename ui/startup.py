@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from bot.backends.base import BackendUnavailableError
 from bot.services import build_services
@@ -41,6 +42,9 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
                 "`auskunft-ingest` ausführen (oder AUSKUNFT_INGEST_ON_START=true)."
             )
         engine = build_services(settings, index=index, links=document_link)  # checks embedder and backend
+        started = time.perf_counter()
+        index.searcher()  # vectors and keyword postings into memory now, not at the first question
+        log.info("Suche geladen: %d Abschnitte in %.1f s", index.catalog.chunk_count(), time.perf_counter() - started)
     except BackendUnavailableError as exc:
         index.close()
         raise StartupError(
