@@ -37,6 +37,8 @@ PASSAGE_FEATURES = (
 # what is defined. Definition questions ("Was ist ...?", "Wer gilt als ...?") want that passage.
 _DEFINITION_CUE = re.compile(r"\b(im sinne (?:dieses|des|der|von)|ist, wer|sind, die|ist, was|gilt als|gelten als|"
                              r"gilt,? wer|bezeichnet)\b", re.I)
+# every cue above and in "Als X gilt/gelten" contains one of these (lower case)
+_CUE_PARTS = ("sinne", ", wer", ", die", ", was", "gilt", "gelten", "bezeichnet")
 
 
 @lru_cache(maxsize=8192)
@@ -44,6 +46,9 @@ def defined_terms(text: str) -> frozenset[str]:
     """Analysed terms a text defines: up to six words before each definition cue (and the word after
     'Als ... gilt')."""
     found: set[str] = set()
+    lowered = text.lower()
+    if not any(cue in lowered for cue in _CUE_PARTS):
+        return frozenset()  # no cue can match: skip the slower case-insensitive pattern (most passages)
     for match in _DEFINITION_CUE.finditer(text):
         before = text[max(0, match.start() - 80) : match.start()]
         before = re.split(r"[.;:]\s", before)[-1]

@@ -40,6 +40,7 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("german")
 
 
+@lru_cache(maxsize=65536)  # the same words recur in every title, heading and passage
 def fold(word: str) -> str:
     """Lower-case and unify spellings: 'Gebuehren' -> 'gebühren', 'Straße' stays (the stemmer maps ß)."""
     word = word.lower()

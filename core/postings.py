@@ -21,6 +21,8 @@ import numpy as np
 
 from core.vocabulary import K1, B, index_tokens
 
+_BATCH = 10_000
+
 
 class Postings:
     """Term -> (rows, term frequencies), with each row's length and terms, and live document counts."""
@@ -53,14 +55,14 @@ class Postings:
             raise ValueError(f"rows are added in order: expected {len(self._row_terms)}, got {first_row}")
         if not rows:
             return
-        split = [text.split() if text.replace(" ", "").isalnum() else index_tokens(text.split()) for text in rows]
-        lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-        tokens = list(chain.from_iterable(split))
         known = len(self._term_ids)
-        fresh = set(tokens).difference(self._term_ids)
-        self._term_ids.update(zip(fresh, range(known, known + len(fresh)), strict=True))
-        self._df = np.concatenate([self._df, np.zeros(len(fresh), dtype=np.int64)])
-        flat = np.fromiter(map(self._term_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        flats, lengths_of = [], []
+        for begin in range(0, len(rows), _BATCH):  # batches: a token is a string object while it is mapped
+            flat, lengths = self._term_id_batch(rows[begin : begin + _BATCH])
+            flats.append(flat)
+            lengths_of.append(lengths)
+        flat, lengths = np.concatenate(flats), np.concatenate(lengths_of)
+        self._df = np.concatenate([self._df, np.zeros(len(self._term_ids) - known, dtype=np.int64)])
         row_of = np.repeat(np.arange(first_row, first_row + len(rows), dtype=np.int64), lengths)
         pairs, freqs = np.unique(flat * (1 << 32) + row_of, return_counts=True)  # sorted by term, then row
         terms_of, rows_of = pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.int32)
@@ -76,6 +78,16 @@ class Postings:
         self._lengths = np.concatenate([self._lengths, lengths.astype(np.float64)])
         self.live += len(rows)
         self.tokens += int(lengths.sum())
+
+    def _term_id_batch(self, rows: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(term id of every token, tokens per row); new terms get the next ids."""
+        split = [text.split() if text.replace(" ", "").isalnum() else index_tokens(text.split()) for text in rows]
+        tokens = list(chain.from_iterable(split))
+        fresh = set(tokens).difference(self._term_ids)
+        known = len(self._term_ids)
+        self._term_ids.update(zip(fresh, range(known, known + len(fresh)), strict=True))
+        flat = np.fromiter(map(self._term_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        return flat, np.fromiter(map(len, split), dtype=np.int64, count=len(split))
 
     def _append_per_term(self, terms_of: np.ndarray, rows_of: np.ndarray, freqs: np.ndarray) -> None:
         if not len(terms_of):

@@ -101,7 +101,7 @@ def test_several_configurations_run_side_by_side(tmp_path: Path) -> None:
     for name in ("ifg.md", "ozg.md"):
         (subset / name).symlink_to(LAWS / name)
     hybrid, keyword = tmp_path / "hybrid.toml", tmp_path / "stichwort.toml"
-    hybrid.write_text('fusion = "hybrid"\n', encoding="utf-8")
+    hybrid.write_text('fusion = "hybrid"\nsearch = "store"\n', encoding="utf-8")  # Chroma HNSW + FTS5
     keyword.write_text('fusion = "keyword"\ntop_k = 3\n', encoding="utf-8")
     out = tmp_path / "out"
     assert eval_main(["--questions", str(dev_slice(tmp_path, {"d007", "d017"})), "--corpus", str(subset),
@@ -111,3 +111,5 @@ def test_several_configurations_run_side_by_side(tmp_path: Path) -> None:
     assert list(systems) == ["Auskunft (hybrid)", "Auskunft (stichwort)"]
     assert systems["Auskunft (stichwort)"]["config"]["fusion"] == "keyword"
     assert systems["Auskunft (stichwort)"]["config"]["top_k"] == 3
+    assert systems["Auskunft (hybrid)"]["config"]["search"] == "store"
+    assert systems["Auskunft (hybrid)"]["overall"]["recall@5"] == 1.0  # the store's search finds them too
