@@ -11,68 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from core import catalog_counts
 from core.analysis import ANALYZER_VERSION, analyze
 from core.catalog_counts import Counts
+from core.catalog_schema import SCHEMA, SCHEMA_VERSION, FileRecord, upgrade
 from core.clock import now_iso
 from core.keyword_search import KeywordSearch
 from core.records import Chunk, from_metadata, to_metadata
 from core.vocabulary import VocabularyChanges
-
-# 2: chunks.section; 3: per-term chunk counts, declared abbreviations and chunks per collection, kept by
-# every write (a question reads them instead of scanning every chunk)
-SCHEMA_VERSION = 3
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    doc_id TEXT PRIMARY KEY,
-    root TEXT NOT NULL,
-    source TEXT NOT NULL,
-    collection TEXT NOT NULL,
-    fingerprint TEXT,
-    title TEXT,
-    kind TEXT,
-    chunk_ids TEXT NOT NULL DEFAULT '[]',
-    status TEXT NOT NULL,
-    error TEXT,
-    failed_fingerprint TEXT,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_root ON files(root);
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL,
-    collection TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    section TEXT,
-    text TEXT NOT NULL,
-    metadata TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE INDEX IF NOT EXISTS chunks_section ON chunks(section);
-CREATE VIRTUAL TABLE IF NOT EXISTS keyword USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
-"""
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    doc_id: str
-    root: str
-    source: str
-    collection: str
-    fingerprint: str | None
-    title: str | None
-    kind: str | None
-    chunk_ids: tuple[str, ...]
-    status: str
-    error: str | None
-    failed_fingerprint: str | None
-    updated_at: str
 
 
 def keyword_terms(chunk: Chunk) -> str:
@@ -88,8 +36,8 @@ class Catalog(KeywordSearch):
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            self._upgrade()
-            self._db.executescript(_SCHEMA + catalog_counts.SCHEMA)
+            upgrade(self._db)
+            self._db.executescript(SCHEMA + catalog_counts.SCHEMA)
         if self.get_meta("analyzer") != ANALYZER_VERSION:
             self.rebuild_keywords()  # recounts too
         elif version < 3:
@@ -97,17 +45,6 @@ class Catalog(KeywordSearch):
                 self._recount()
         # only now: a crash before this line recounts on the next start
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def _upgrade(self) -> None:
-        """Bring a catalog of an older version up to the current schema in place (nothing is lost).
-
-        Chunks from before version 2 have no section until their file is re-ingested, which the parser
-        version in their fingerprint triggers on the next run. The counts of version 3 are taken from the
-        stored chunks once, after the tables exist (see `__init__`).
-        """
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
-        if columns and "section" not in columns:
-            self._db.execute("ALTER TABLE chunks ADD COLUMN section TEXT")
 
     def close(self) -> None:
         self._db.close()

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     retrieval_candidates: int = Field(40, ge=5, le=500, description="Candidates per retriever before fusion.")
     search: Literal["memory", "store"] = Field(
         "memory",
-        description="memory: exact dense and keyword search over vectors and terms held in memory (about 2 KB "
+        description="memory: exact dense and keyword search over vectors and terms held in memory (about 5 KB "
         "per chunk; milliseconds at 100,000 chunks, reproducible); store: ask Chroma's approximate HNSW index "
         "and SQLite FTS5 per question (nothing held in memory, slower).",
     )
