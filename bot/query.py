@@ -16,6 +16,11 @@ _LEGAL_REF = re.compile(
 _DRUCKSACHE = re.compile(r"\b(?:DS|Drucksache|Vorlage|Beschlussvorlage)\s*(?:Nr\.?\s*)?(\d{2,4}\s*/\s*\d{2,5})", re.I)
 _BARE_NUMBER = re.compile(r"\b(\d{4}/\d{3,5})\b")
 _SIGNATURE = re.compile(r"\b(StAM\s+[A-Z]{1,3}\s*\d+(?:/\d+)?(?:\s*[A-Z])?)\b")
+# Council numbers as Munich's RIS writes them: "20-26 / V 02318" (term of office / kind and number), also
+# "V 02318" alone after a word that names a paper ("Vorlage V 02318", "Antrag Nr. A 01234")
+_COUNCIL_NUMBER = re.compile(r"\b(\d{2}-\d{2})\s*/\s*([A-Z])\s?(\d{5})\b")
+_NAMED_COUNCIL_NUMBER = re.compile(
+    r"\b(?:Sitzungs)?(?:vorlage|antrag|anfrage|beschluss|nr\.?)\s*(?:nr\.?\s*)?([A-Z])\s?(\d{5})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,13 @@ def legal_references(question: str) -> list[LegalRef]:
 
 
 def document_numbers(question: str) -> list[str]:
-    """Drucksache/Vorlage numbers ('2025/0412') and archive signatures ('StAM U 1488/3')."""
+    """Drucksache/Vorlage numbers ('2025/0412', '20-26 / V 02318') and archive signatures ('StAM U 1488/3')."""
     numbers = [re.sub(r"\s+", "", m.group(1)) for m in _DRUCKSACHE.finditer(question)]
     numbers += [m.group(1) for m in _BARE_NUMBER.finditer(question)]
     numbers += [re.sub(r"\s+", " ", m.group(1)) for m in _SIGNATURE.finditer(question)]
+    numbers += [f"{m.group(1)} / {m.group(2)} {m.group(3)}" for m in _COUNCIL_NUMBER.finditer(question)]
+    numbers += [f"{m.group(1).upper()} {m.group(2)}" for m in _NAMED_COUNCIL_NUMBER.finditer(question)
+                if not any(n.endswith(f"{m.group(1).upper()} {m.group(2)}") for n in numbers)]
     return list(dict.fromkeys(numbers))
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.query import _COUNCIL_NUMBER
 from bot.services import make_retriever
 from core.embed import Embedder
 from core.index import open_index
@@ -52,4 +53,15 @@ def test_council_pdfs_ingest_with_pages_and_scans_reported(tmp_path: Path, e5_em
     recall = sum(recall_at(relevance(ranked[q["question"]], q["gold"]), len(q["gold"]), 5)
                  for q in answerable) / len(answerable)
     assert len(answerable) >= 40 and recall >= 0.95, recall  # README: 0.975
+
+    # "Was steht in der Vorlage 20-26 / V 02318?": the paper whose first page carries that number comes first
+    numbers: dict[str, set[str]] = {}
+    for chunk in chunks:
+        if chunk.page == 1:
+            for match in _COUNCIL_NUMBER.finditer(chunk.text):
+                numbers.setdefault(f"{match.group(1)} / {match.group(2)} {match.group(3)}", set()).add(chunk.source)
+    unique = {number: sources.pop() for number, sources in numbers.items() if len(sources) == 1}
+    first = [retriever.retrieve(f"Was steht in der Vorlage {n}?", None, k=1)[0].chunk.source == source
+             for n, source in unique.items()]
+    assert len(first) >= 10 and sum(first) >= 0.9 * len(first), (sum(first), len(first))  # 3 of 22 before
     index.close()

@@ -17,6 +17,11 @@ def test_drucksache_numbers_and_signatures() -> None:
     assert document_numbers("Was wurde zu DS 2025/0412 beschlossen?") == ["2025/0412"]
     assert document_numbers("Vorlage Nr. 2025 / 0587") == ["2025/0587"]
     assert document_numbers("Urkunde StAM U 1488/3 einsehen") == ["StAM U 1488/3"]
+    assert document_numbers("Was steht in der Vorlage 20-26 / V 02318?") == ["20-26 / V 02318"]
+    assert document_numbers("Sitzungsvorlage Nr. 20-26/V02318") == ["20-26 / V 02318"]
+    assert document_numbers("Was wurde zur Vorlage V 02318 beschlossen?") == ["V 02318"]
+    assert document_numbers("Antrag Nr. a 01234") == ["A 01234"]
+    assert document_numbers("Die Postleitzahl 80331 und Zimmer B 12345") == []  # no paper named
 
 
 def test_topic_terms_are_the_nouns() -> None:
