@@ -13,7 +13,6 @@ again, and an interrupted run resumes where it stopped (paths derive from OParl 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from ingest.oparl_model import (
     parse_paper,
     slug,
 )
+from ingest.oparl_state import SyncState, write_if_changed
 from ingest.sidecar import sidecar_path
 
 CARD = "vorlage.md"
@@ -61,39 +61,6 @@ class SyncReport:
     notices: list[str] = field(default_factory=list)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)  # a kill leaves the old or the new file, never half of one
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        _write_atomic(path, text)
-
-
-@dataclass
-class SyncState:
-    path: Path
-    last_sync: str | None = None
-    organizations: dict[str, str] = field(default_factory=dict)
-    meetings: dict[str, list[str]] = field(default_factory=dict)  # id -> [name, start]
-    papers: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {"key", "files": {id: {...}}}
-
-    @classmethod
-    def load(cls, path: Path) -> SyncState:
-        if not path.is_file():
-            return cls(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(path, data.get("last_sync"), data.get("organizations", {}), data.get("meetings", {}),
-                   data.get("papers", {}))
-
-    def save(self) -> None:
-        data = {"version": 1, "last_sync": self.last_sync, "organizations": self.organizations,
-                "meetings": self.meetings, "papers": self.papers}
-        _write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1))
-
-
 class OParlSync:
     def __init__(self, fetcher: Fetcher, root: Path, since: str | None = None, max_papers: int | None = None,
                  show_progress: bool = False) -> None:
@@ -102,6 +69,7 @@ class OParlSync:
         self.supported = supported_suffixes()
         self.report = SyncReport()
         self._body_name = ""
+        self._failed: set[str] = set()  # paper ids to fetch again next run
 
     def sync(self, url: str) -> SyncReport:
         """Mirror every body of the System (or the one Body) at `url`; a bad start URL raises `FetchError`."""
@@ -147,18 +115,27 @@ class OParlSync:
         started = datetime.now(UTC) - CLOCK_MARGIN
         since = self.since or state.last_sync
         params = {"modified_since": since} if since else None
-        errors_before = len(self.report.errors)
-        self._sync_names(body, params, state)
+        names_ok = self._sync_names(body, params, state)
+        retry, self._failed = state.retry, set()
         seen, complete = self._sync_papers(body, params, state, documents)
+        for paper_id in [p for p in retry if p not in seen]:  # failed last time, perhaps unchanged since
+            try:
+                self._handle(paper_id, self.fetcher.get_json(paper_id), state, documents, seen)
+            except FetchError as exc:
+                self._fail(paper_id, exc)
+                self._failed.add(paper_id)
         if complete and since is None:  # a full listing: what it no longer names is gone on the server
             for gone in set(state.papers) - seen:
                 self._remove_paper(state, documents, gone)
-        if len(self.report.errors) == errors_before:  # else the next run asks again from the old time
+        state.retry = sorted(self._failed)
+        if complete and names_ok:  # else the next run lists again from the old time
             state.last_sync = started.isoformat(timespec="seconds")
         state.save()
 
-    def _sync_names(self, body: Mapping[str, Any], params: dict[str, str] | None, state: SyncState) -> None:
-        """Organisation names (originators) and meeting dates (consultations), kept in the state."""
+    def _sync_names(self, body: Mapping[str, Any], params: dict[str, str] | None, state: SyncState) -> bool:
+        """Organisation names (originators) and meeting dates (consultations), kept in the state; False if a
+        list could not be read to its end."""
+        complete = True
         for key, parse, target in (("organization", parse_organization, state.organizations),
                                    ("meeting", parse_meeting, state.meetings)):
             if not isinstance(body.get(key), str):
@@ -178,6 +155,8 @@ class OParlSync:
                         target[parsed[0]] = parsed[1]
             except FetchError as exc:
                 self._fail(body[key], exc)
+                complete = False
+        return complete
 
     def _sync_papers(self, body: Mapping[str, Any], params: dict[str, str] | None, state: SyncState,
                      documents: Path) -> tuple[set[str], bool]:
@@ -191,24 +170,31 @@ class OParlSync:
                 if self.max_papers is not None and len(seen) >= self.max_papers:
                     return seen, False
                 bar.update()
-                try:
-                    paper = parse_paper(self._embedded_files(obj))
-                except (MalformedObjectError, FetchError) as exc:
-                    self._fail(_where(page, obj), exc)
-                    continue
-                seen.add(paper.id)
-                self.report.papers += 1
-                if paper.deleted:
-                    self._remove_paper(state, documents, paper.id)
-                else:
-                    self._store_paper(paper, state, documents)
-                state.save()  # per paper: an interrupted sync resumes from here
+                self._handle(page, obj, state, documents, seen)
         except FetchError as exc:
             self._fail(body["paper"], exc)
             return seen, False
         finally:
             bar.close()
         return seen, True
+
+    def _handle(self, page: str, obj: Any, state: SyncState, documents: Path, seen: set[str]) -> None:
+        """One listed (or re-fetched) paper into the folder, or out of it; a failure is reported and the
+        paper retried by its id in the next run."""
+        try:
+            paper = parse_paper(self._embedded_files(obj))
+        except (MalformedObjectError, FetchError) as exc:
+            self._fail(_where(page, obj), exc)
+            if isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
+                self._failed.add(obj["id"])
+            return
+        seen.add(paper.id)
+        self.report.papers += 1
+        if paper.deleted:
+            self._remove_paper(state, documents, paper.id)
+        else:
+            self._store_paper(paper, state, documents)
+        state.save()  # per paper: an interrupted sync resumes from here
 
     def _embedded_files(self, obj: Any) -> Any:
         """Some servers name files by URL instead of embedding them: fetch those."""
@@ -246,6 +232,7 @@ class OParlSync:
             if previous and previous.get("version") == version and target.is_file():
                 self.report.unchanged_files += 1
             elif not self._download(file, target):
+                self._failed.add(paper.id)
                 if previous and target.is_file():
                     kept[file.id] = previous  # keep the old copy; the next run tries again
                 continue
@@ -253,11 +240,11 @@ class OParlSync:
             names.append(file.name or file.file_name or target.name)
             sidecar = json.dumps(file_metadata(meta, file, position == 0 and paper.has_main),
                                  ensure_ascii=False, indent=1)
-            _write_if_changed(sidecar_path(target), sidecar)
+            write_if_changed(sidecar_path(target), sidecar)
         for file_id, entry in known.items():
             if file_id not in kept:
                 self._remove_file(documents / entry["path"])
-        _write_if_changed(folder / CARD, paper_card(paper, meta, names, meetings))
+        write_if_changed(folder / CARD, paper_card(paper, meta, names, meetings))
         state.papers[paper.id] = {"key": key, "modified": paper.modified, "files": kept}
 
     def _download(self, file: OParlFile, target: Path) -> bool:

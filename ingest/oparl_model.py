@@ -152,8 +152,12 @@ def parse_organization(obj: Any) -> tuple[str, str]:
     return obj["id"], _text(obj, "name") or _text(obj, "shortName")
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def slug(text: str, limit: int = 40) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-") or "x"
+    """'Stadt München' -> 'stadt-muenchen' (folder names stay ASCII)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(_UMLAUTS)).strip("-")[:limit].strip("-") or "x"
 
 
 def key_of(object_id: str) -> str:
@@ -210,10 +214,11 @@ def paper_card(paper: Paper, meta: Mapping[str, str], file_names: list[str], mee
     facts += [f"Datum: {german_date(paper.date)}."] if paper.date else []
     facts += [f"Gremium: {meta['gremium']}."] if meta.get("gremium") else []
     lines = ["---", front, "---", f"# {paper.label}", "", " ".join(facts), ""]
+    # one section, so the card stays one passage: number, name and facts are found together
     beratungen = consultation_lines(paper, meetings)
     if beratungen:
-        lines += ["## Beratungen", "", *[f"- {b}" for b in beratungen], ""]
-    lines += ["## Dateien", "", *([f"- {n}" for n in file_names] or ["- noch keine Dateien veröffentlicht"]), ""]
+        lines += [f"Beratungen: {'; '.join(beratungen)}.", ""]
+    lines += [f"Dateien: {', '.join(file_names) or 'noch keine Dateien veröffentlicht'}.", ""]
     if paper.web:
         lines += [f"Im Ratsinformationssystem: {paper.web}", ""]
     return "\n".join(lines)
