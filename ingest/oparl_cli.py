@@ -7,10 +7,11 @@ date or setup (nothing was changed).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, datetime
 
 from core.index import Index, IndexMismatchError
 from core.permissions import CollectionsError
@@ -30,9 +31,9 @@ def since_param(value: str) -> str:
     """'2025-01-31' or an ISO date-time -> the ISO date-time OParl's `modified_since` expects."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = datetime.combine(date.fromisoformat(value), datetime.min.time())
-    return moment.isoformat(timespec="seconds")
+    except ValueError as exc:
+        raise ValueError(f"--since {value!r} ist kein Datum; Form JJJJ-MM-TT / not a date") from exc
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
 
 
 def format_sync(report: SyncReport, requests: int, seconds: float) -> str:
@@ -59,9 +60,19 @@ def run_oparl(index: Index, args: argparse.Namespace, format_report: Callable[[I
         index.close()
         print(f"Fehler / error: {exc}", file=sys.stderr)
         return 2
+    root = settings.data_dir / "oparl"
+    root.mkdir(parents=True, exist_ok=True)
+    lock = (root / "sync.lock").open("w")  # one sync per data dir: two would write the same folder and state
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        index.close()
+        print("Fehler / error: Es läuft bereits ein OParl-Abgleich auf diesem Datenverzeichnis", file=sys.stderr)
+        return 2
     started = time.monotonic()
     fetcher = Fetcher(args.oparl, policy_from(settings))
-    sync = OParlSync(fetcher, settings.data_dir / "oparl", since=since, max_papers=args.max_papers,
+    sync = OParlSync(fetcher, root, since=since, max_papers=args.max_papers,
                      show_progress=not args.quiet)
     try:
         fetcher.check_url(args.oparl)
@@ -78,5 +89,6 @@ def run_oparl(index: Index, args: argparse.Namespace, format_report: Callable[[I
     finally:
         fetcher.close()
         index.close()
+        lock.close()
     print(format_report(ingested))
     return 1 if report.errors or ingested.failed else 0

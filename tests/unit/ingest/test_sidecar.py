@@ -10,6 +10,7 @@ import pytest
 
 from core.index import Index
 from ingest.http_fetch import retry_after
+from ingest.oparl_cli import since_param
 from ingest.oparl_model import MalformedObjectError, Meeting, file_suffix, paper_card, paper_metadata, parse_paper
 from ingest.pipeline import Ingestor
 
@@ -67,6 +68,13 @@ def test_paper_records_cards_and_malformed_objects() -> None:
         parse_paper({"name": "x"})
     with pytest.raises(MalformedObjectError, match="auxiliaryFile"):
         parse_paper({**obj, "auxiliaryFile": "nein"})
+
+
+def test_since_becomes_an_iso_moment_with_zone() -> None:
+    assert since_param("2025-01-31") == "2025-01-31T00:00:00+00:00"
+    assert since_param("2025-01-31T08:00:00+01:00") == "2025-01-31T08:00:00+01:00"
+    with pytest.raises(ValueError, match="kein Datum"):
+        since_param("31.01.2025")
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
