@@ -39,9 +39,9 @@ class HttpPolicy:
 class FetchError(Exception):
     """One URL that could not be fetched; the message says why (German / English)."""
 
-    def __init__(self, url: str, message: str) -> None:
+    def __init__(self, url: str, message: str, status: int | None = None) -> None:
         super().__init__(f"{message} ({url})")
-        self.url = url
+        self.url, self.status = url, status
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -161,7 +161,7 @@ class Fetcher:
                 continue
             if response.status_code >= 400:
                 response.close()
-                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}")
+                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}", response.status_code)
             return response
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 

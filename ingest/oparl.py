@@ -122,10 +122,13 @@ class OParlSync:
             try:
                 self._handle(paper_id, self.fetcher.get_json(paper_id), state, documents, seen)
             except FetchError as exc:
+                if exc.status in {404, 410}:  # gone on the server since it failed
+                    self._remove_paper(state, documents, paper_id)
+                    continue
                 self._fail(paper_id, exc)
                 self._failed.add(paper_id)
         if complete and since is None:  # a full listing: what it no longer names is gone on the server
-            for gone in set(state.papers) - seen:
+            for gone in set(state.papers) - seen - self._failed:  # a paper that failed to parse is not gone
                 self._remove_paper(state, documents, gone)
         state.retry = sorted(self._failed)
         if complete and names_ok:  # else the next run lists again from the old time

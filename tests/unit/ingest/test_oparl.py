@@ -4,6 +4,7 @@ retries (500, 429 with Retry-After), a malformed object, a file on another host,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,3 +211,25 @@ def test_cli_reports_failed_objects_and_refuses_bad_urls(cli_env: Path, site: Si
     assert main(["--oparl", "ftp://example.org/oparl", "--quiet"]) == 2
     assert main(["--oparl", site.url("/gibt-es-nicht"), "--quiet"]) == 2
     assert "HTTP 404" in capsys.readouterr().err
+
+
+def test_a_paper_that_fails_is_kept_retried_by_id_and_dropped_once_gone(fake_index: Index, site: Site) -> None:
+    run = Run(fake_index, site)
+    run()
+    state = next((fake_index.settings.data_dir / "oparl").glob("*/state.json"))
+
+    def full_listing() -> None:
+        """Forget the last sync time (as after a run whose lists broke off): the next run lists everything."""
+        data = json.loads(state.read_text(encoding="utf-8"))
+        state.write_text(json.dumps(data | {"last_sync": None}), encoding="utf-8")
+
+    full_listing()
+    site.lists[PAPERS][1]["auxiliaryFile"] = "kaputt"
+    report, ingested = run()
+    assert site.url("/oparl/v1/paper/2") in dict(report.errors)
+    assert ingested.counts()["deleted"] == 0 and docs_of(fake_index, 2, site)  # a broken listing is no deletion
+    del site.lists[PAPERS][1]  # now the paper is gone (404 at its id)
+    full_listing()
+    report, ingested = run()
+    assert ingested.counts()["deleted"] == 2 and docs_of(fake_index, 2, site) == []
+    assert site.url("/oparl/v1/paper/2") not in dict(report.errors)
