@@ -187,7 +187,8 @@ def paper_metadata(paper: Paper, body_name: str, organizations: Mapping[str, str
     meta = {
         "title": paper.label, "drucksache": paper.reference, "doc_type": paper.paper_type, "date": paper.date,
         "issuer": "; ".join(organizations.get(o, "") for o in paper.originators if organizations.get(o)),
-        "url": paper.web, "gremium": body_name, "beratungen": "; ".join(consultation_lines(paper, meetings)),
+        "url": paper.web, "koerperschaft": body_name,
+        "beratungen": "; ".join(consultation_lines(paper, meetings)),
         "oparl_id": paper.id,
     }
     return {k: v for k, v in meta.items() if v}
@@ -212,7 +213,7 @@ def paper_card(paper: Paper, meta: Mapping[str, str], file_names: list[str], mee
     facts += [f"Art: {paper.paper_type}."] if paper.paper_type else []
     facts += [f"Von: {meta['issuer']}."] if meta.get("issuer") else []
     facts += [f"Datum: {german_date(paper.date)}."] if paper.date else []
-    facts += [f"Gremium: {meta['gremium']}."] if meta.get("gremium") else []
+    facts += [f"Körperschaft: {meta['koerperschaft']}."] if meta.get("koerperschaft") else []
     lines = ["---", front, "---", f"# {paper.label}", "", " ".join(facts), ""]
     # one section, so the card stays one passage: number, name and facts are found together
     beratungen = consultation_lines(paper, meetings)

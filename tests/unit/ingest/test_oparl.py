@@ -92,7 +92,7 @@ def test_first_sync_mirrors_papers_cards_and_metadata(fake_index: Index, site: S
     assert (first.reference, first.doc_type, first.date, first.issuer) == (
         REF_A, "Beschlussvorlage", "2021-01-20", "Kommunalreferat")
     assert first.title.startswith(f"Vorlage {REF_A}: Sanierung") and first.source_url == "https://ris.example.de/vorlage/1"
-    assert first.extra["gremium"] == "Stadt München"
+    assert first.extra["koerperschaft"] == "Stadt München"
     assert first.extra["beratungen"] == "04.02.2021 Sitzung des Kommunalausschusses (Beschluss)"
     # a paper without files is known by its card: name, number, type and originator as German text
     card = [c for c in chunks if c.doc_id in docs_of(fake_index, 3, site)]

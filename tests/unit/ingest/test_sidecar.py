@@ -61,7 +61,7 @@ def test_paper_records_cards_and_malformed_objects() -> None:
     meta = paper_metadata(paper, "Stadt Musterstadt", {"https://ris/o/1": "Fraktion A"}, meetings)
     assert meta["title"] == "Vorlage 2025/0412: Radweg Hauptstraße" and meta["issuer"] == "Fraktion A"
     card = paper_card(paper, meta, [], meetings)
-    assert "Art: Antrag. Von: Fraktion A. Datum: 12.03.2025. Gremium: Stadt Musterstadt." in card
+    assert "Art: Antrag. Von: Fraktion A. Datum: 12.03.2025. Körperschaft: Stadt Musterstadt." in card
     assert "Beratungen: 20.03.2025 Bauausschuss (Vorberatung)." in card
     assert file_suffix(paper.files[0], frozenset({".pdf"})) == ".pdf"  # from the MIME type: no name, no suffix
     with pytest.raises(MalformedObjectError, match="ohne „id“"):
