@@ -32,6 +32,7 @@ class Site:
     files: dict[str, Path] = field(default_factory=dict)  # path -> PDF on disk
     faults: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)  # path -> responses first
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
+    unsized: set[str] = field(default_factory=set)  # paths answered without Content-Length (read to close)
     hits: list[str] = field(default_factory=list)  # paths requested, in order
     queries: list[str] = field(default_factory=list)  # their query strings
 
@@ -80,17 +81,19 @@ def handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
             elif listed := [o for objs in site.lists.values() for o in objs if o.get("id") == site.url(path)]:
                 self._json(listed[0])  # every listed object is also served at its id
             elif path in site.files:
-                self._send(200, site.files[path].read_bytes(), "application/pdf")
+                self._send(200, site.files[path].read_bytes(), "application/pdf", sized=path not in site.unsized)
             else:
                 self._send(404, b"not found", "text/plain")
 
         def _json(self, data: Any) -> None:
             self._send(200, json.dumps(data).encode(), "application/json")
 
-        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None,
+                  sized: bool = True) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
+            if sized:
+                self.send_header("Content-Length", str(len(body)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()

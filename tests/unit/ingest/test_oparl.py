@@ -194,6 +194,10 @@ def test_redirects_to_other_hosts_sizes_and_schemes_are_refused(site: Site, tmp_
         fetcher.download(site.url("/moved"), tmp_path / "a.pdf")
     with pytest.raises(FetchError, match=r"größer als 0\.01 MB"):
         fetcher.download(site.url("/files/big.pdf"), tmp_path / "b.pdf")
+    site.files["/files/unsized.pdf"] = COUNCIL / "6446100.pdf"
+    site.unsized.add("/files/unsized.pdf")  # no Content-Length: the stream itself is cut off
+    with pytest.raises(FetchError, match=r"größer als 0\.01 MB"):
+        fetcher.download(site.url("/files/unsized.pdf"), tmp_path / "c.pdf")
     with pytest.raises(FetchError, match="nur http"):
         fetcher.get_json("file:///etc/passwd")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
@@ -233,3 +237,19 @@ def test_a_paper_that_fails_is_kept_retried_by_id_and_dropped_once_gone(fake_ind
     report, ingested = run()
     assert ingested.counts()["deleted"] == 2 and docs_of(fake_index, 2, site) == []
     assert site.url("/oparl/v1/paper/2") not in dict(report.errors)
+
+
+def test_requests_are_spaced_by_the_configured_rate(site: Site) -> None:
+    class Clock:
+        def __init__(self) -> None:
+            self.now, self.waits = 100.0, []
+
+        def sleep(self, seconds: float) -> None:
+            self.waits.append(seconds)
+            self.now += seconds
+
+    clock = Clock()
+    fetcher = Fetcher(site.base, HttpPolicy(rate=4), sleep=clock.sleep, clock=lambda: clock.now)
+    for _ in range(3):
+        fetcher.get_json(site.url(SYSTEM))
+    assert clock.waits == [0.25, 0.25]  # the first request goes at once, then one every 1/rate seconds
