@@ -70,7 +70,7 @@ class Fetcher:
         self.waited = 0.0  # seconds spent in retry waits (reported by the sync)
         self._next_slot = 0.0
         self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False,
-                                    headers={"User-Agent": self.policy.user_agent, "Accept": "application/json"})
+                                    headers={"User-Agent": self.policy.user_agent})
 
     def close(self) -> None:
         self._client.close()
@@ -84,7 +84,7 @@ class Fetcher:
                                   "AUSKUNFT_OPARL_ALLOW_OTHER_HOSTS=true / other host refused")
 
     def get_json(self, url: str, params: dict[str, str] | None = None) -> Any:
-        with self._open(url, params) as response:
+        with self._open(url, params, accept="application/json") as response:
             body = b"".join(self._body(url, response))
         try:
             return json.loads(body)
@@ -96,7 +96,7 @@ class Fetcher:
         partial = target.with_name(target.name + ".part")
         size = 0
         try:
-            with self._open(url, None) as response, partial.open("wb") as out:
+            with self._open(url, None, accept="*/*") as response, partial.open("wb") as out:
                 for block in self._body(url, response):
                     out.write(block)
                     size += len(block)
@@ -121,12 +121,12 @@ class Fetcher:
             yield block
 
     @contextmanager
-    def _open(self, url: str, params: dict[str, str] | None) -> Iterator[httpx.Response]:
+    def _open(self, url: str, params: dict[str, str] | None, accept: str) -> Iterator[httpx.Response]:
         """A streaming 2xx response for `url`, after retries and checked redirects; closed on exit."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             self.check_url(current)
-            response = self._send_with_retries(current, params)
+            response = self._send_with_retries(current, params, accept)
             if response.is_redirect:
                 location = response.headers.get("Location", "")
                 response.close()
@@ -139,14 +139,14 @@ class Fetcher:
             return
         raise FetchError(url, f"mehr als {MAX_REDIRECTS} Weiterleitungen / too many redirects")
 
-    def _send_with_retries(self, url: str, params: dict[str, str] | None) -> httpx.Response:
+    def _send_with_retries(self, url: str, params: dict[str, str] | None, accept: str) -> httpx.Response:
         policy = self.policy
         for attempt in range(policy.retries + 1):
             self._wait_turn()
             self.requests += 1
             last = attempt == policy.retries
             try:
-                request = self._client.build_request("GET", url, params=params)
+                request = self._client.build_request("GET", url, params=params, headers={"Accept": accept})
                 response = self._client.send(request, stream=True)
             except httpx.TransportError as exc:
                 if last:
