@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         True, description="Parse each file in a worker process with the time and memory limits above. Off only "
         "for debugging: then a hostile file can stall or exhaust the whole app."
     )
+    oparl_rate: float = Field(5.0, gt=0, le=50, description="OParl sync: requests per second at most (be polite).")
+    oparl_timeout_s: float = Field(30.0, gt=0, description="OParl sync: timeout of one HTTP request.")
+    oparl_retries: int = Field(4, ge=0, le=10, description="OParl sync: further tries after a 429, 5xx or network "
+                               "error (waiting as Retry-After asks, at most oparl_max_wait_s).")
+    oparl_max_wait_s: float = Field(60.0, gt=0, description="OParl sync: longest single wait before a retry.")
+    oparl_max_file_mb: float = Field(50.0, gt=0, description="OParl sync: larger files (and list pages) are refused.")
+    oparl_allow_other_hosts: bool = Field(
+        False, description="OParl sync: fetch files and follow redirects to hosts other than the endpoint's "
+        "(some systems serve files from a separate host).")
 
     # -- answering -------------------------------------------------------------------------------
     answer_backend: Literal["extractive", "llamacpp", "openai"] = Field(

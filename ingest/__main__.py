@@ -1,5 +1,7 @@
 """CLI: `python -m ingest [PATHS...] [--collection NAME] [--rebuild] [--dry-run] [--strict]`.
 
+Council system: `python -m ingest --oparl URL [--collection rat] [--since DATE] [--max-papers N]` (ingest/oparl.py).
+
 Admin: `python -m ingest --status` (what the index holds), `python -m ingest --delete DOC_ID` (take one out).
 """
 
@@ -85,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--delete", metavar="DOC_ID",
                        help="ein Dokument aus dem Index löschen (ID wie im Admin-Bereich: SAMMLUNG/PFAD); "
                             "eine hochgeladene Datei wird mit gelöscht")
+    parser.add_argument("--oparl", metavar="URL",
+                        help="Ratsinformationssystem abgleichen: URL des OParl-Systems (oder Bodys)")
+    parser.add_argument("--since", metavar="DATUM",
+                        help="mit --oparl: nur seit diesem Datum (JJJJ-MM-TT) Geändertes abrufen")
+    parser.add_argument("--max-papers", type=int, metavar="N", help="mit --oparl: höchstens N Vorlagen")
     parser.add_argument("--config", type=Path, help="auskunft.toml")
     parser.add_argument("--quiet", action="store_true", help="keine Fortschrittsanzeige")
     return parser
@@ -107,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.delete is not None and (args.paths or args.rebuild or args.dry_run or args.collection):
         parser.error("--delete steht allein: ohne Pfade, --collection, --rebuild oder --dry-run")
+    if args.oparl and (args.paths or args.rebuild or args.dry_run or args.status):
+        parser.error("--oparl steht ohne Pfade, --rebuild, --dry-run und --status")
+    if (args.since or args.max_papers is not None) and not args.oparl:
+        parser.error("--since und --max-papers gelten nur mit --oparl")
     try:
         settings = load_settings(args.config)
         index = open_index(settings)
@@ -121,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.delete is not None:
         return delete(index, args.delete)
+    if args.oparl:
+        from ingest.oparl_cli import run_oparl  # only this path needs httpx
+
+        return run_oparl(index, args, format_report)
     try:
         targets = args.paths or [settings.corpus_dir]
         report = Ingestor(index, show_progress=not args.quiet).run(

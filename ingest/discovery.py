@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.sidecar import is_sidecar
+
 CONFIG_NAMES = {"collections.toml"}  # read by the ingest itself, not a document
 SYSTEM_NAMES = {".DS_Store": "macOS-Ordnerdaten", "Thumbs.db": "Windows-Vorschaubilder",
                 "desktop.ini": "Windows-Ordnereinstellungen"}
@@ -90,8 +92,8 @@ def _walk(root: Path, folder: Path, files: list[Path], left_out: list[LeftOut]) 
         if not path.is_file():
             left_out.append(LeftOut(source, "keine normale Datei (Gerät, Pipe o. Ä.)"))
             continue
-        if path.name in CONFIG_NAMES and path.parent == root:
-            continue
+        if (path.name in CONFIG_NAMES and path.parent == root) or is_sidecar(path.name):
+            continue  # read by the ingest itself (collections, a file's sidecar metadata), not a document
         reason = problem or skip_reason(path.name)
         if reason:
             left_out.append(LeftOut(source, reason))

@@ -25,6 +25,7 @@ from ingest.chunking import chunk_document
 from ingest.discovery import discover
 from ingest.loaders import LoadError, supported_suffixes
 from ingest.sandbox import bounds_from, load_bounded
+from ingest.sidecar import read_sidecar, sidecar_digest
 
 PARSER_VERSION = "8"
 STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
@@ -119,6 +120,9 @@ class Ingestor:
                 digest = hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError as exc:
             return f"unlesbar-{exc.errno}|{shape}"
+        side = sidecar_digest(path)  # only files with a sidecar get a different fingerprint than before
+        if side:
+            digest = hashlib.sha256(digest.encode() + side).hexdigest()
         return f"{digest}|{shape}"
 
     def run(
@@ -220,12 +224,15 @@ class Ingestor:
         doc_id = f"{item.collection}/{item.source}"
         try:
             doc = load_bounded(item.path, item.source, bounds_from(self.settings))
+            sidecar = read_sidecar(item.path)
         except LoadError as exc:
             catalog.mark_failed(doc_id=doc_id, root=item.root, source=item.source, collection=item.collection,
                                 fingerprint=item.fingerprint, error=str(exc))
             return FileResult(item.source, "failed", item.collection, error=str(exc))
+        doc.title = sidecar.pop("title", None) or doc.title
         document = {
             **doc.meta,
+            **sidecar,
             "kind": doc.kind,
             "access": self.index.collections.access_label(item.collection),
             "content_hash": item.fingerprint.split("|", 1)[0],
