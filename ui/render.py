@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import urlsplit
 
 from bot.models import Answer, Source
 
@@ -25,10 +26,15 @@ def source_card(source: Source, collection_title: str) -> str:
     if source.link:  # the app's link builder always gives one; a source without stays readable
         title = (f'<a class="quelle-link" href="{html.escape(source.link, quote=True)}" target="_blank" '
                  f'rel="noopener">{title}</a>')
+    original = ""
+    if source.source_url and urlsplit(source.source_url).scheme in ("http", "https"):  # never javascript: etc.
+        original = (f' · <a class="quelle-original" href="{html.escape(source.source_url, quote=True)}" '
+                    'target="_blank" rel="noopener noreferrer">Original (z. B. Ratsinformationssystem)</a>')
+    facts = " · ".join(html.escape(p) for p in source_facts(source, collection_title))
     return (
         f'<article class="quelle" id="quelle-{source.number}" aria-label="Quelle {source.number}">'
         f'<div class="quelle-kopf"><span class="quelle-nr">[{source.number}]</span> {title}{location}</div>'
-        f'<div class="quelle-meta">{" · ".join(html.escape(p) for p in source_facts(source, collection_title))}</div>'
+        f'<div class="quelle-meta">{facts}{original}</div>'
         f"{heading}"
         f'<blockquote class="quelle-text">{highlighted(source.snippet, source.highlight)}</blockquote>'
         "</article>"

@@ -109,6 +109,16 @@ def test_a_source_card_shows_the_documents_reference_signature_and_validity() ->
     assert "gültig bis 2027-12-31" in only_until and "gültig ab" not in only_until
 
 
+def test_a_source_card_links_the_published_original_but_only_over_http() -> None:
+    council = "https://risi.muenchen.de/risi/sitzungsvorlage/detail/6414694?a=1&b=<2>"
+    html = sources_html(Answer("q", "a [1]", [_source(source_url=council)]), {})
+    escaped = "https://risi.muenchen.de/risi/sitzungsvorlage/detail/6414694?a=1&amp;b=&lt;2&gt;"
+    assert f'class="quelle-original" href="{escaped}"' in html
+    assert 'rel="noopener noreferrer"' in html
+    for hostile in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd"):
+        assert "quelle-original" not in sources_html(Answer("q", "a [1]", [_source(source_url=hostile)]), {})
+
+
 def test_answer_markdown_lists_sources_and_neutralises_images() -> None:
     text = answer_markdown(Answer("q", "Siehe ![x](http://evil/a.png) <img src=x> [1].", [_source()],
                                   flagged=["x"], notice="Sprachmodell nicht erreichbar"))
