@@ -14,15 +14,6 @@ from collections.abc import Iterable, Mapping
 RRF_K = 60
 
 
-def coverage(query_terms: Iterable[str], doc_terms: set[str], idf: Mapping[str, float]) -> float:
-    """IDF-weighted share of the question's terms that occur in a chunk (0..1)."""
-    terms = set(query_terms)
-    total = sum(idf.get(t, 0.0) for t in terms)
-    if total <= 0:
-        return 0.0
-    return sum(idf.get(t, 0.0) for t in terms if t in doc_terms) / total
-
-
 def fuse(
     dense: list[str],
     keyword: list[str],

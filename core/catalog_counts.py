@@ -182,7 +182,7 @@ def changes(db: sqlite3.Connection, since: int) -> VocabularyChanges | None:
     """Terms and abbreviations changed after generation `since`, with the current totals; None when the
     index has not changed; everything when `since` predates the last reset."""
     meta = dict(db.execute(
-        "SELECT key, value FROM meta WHERE key IN ('generation', 'vocabulary_base', 'tokens')"
+        "SELECT key, value FROM meta WHERE key IN ('generation', 'vocabulary_base')"
     ).fetchall())
     generation = int(meta.get("generation", 0))
     if generation == since:
@@ -195,4 +195,4 @@ def changes(db: sqlite3.Connection, since: int) -> VocabularyChanges | None:
     ).fetchall()
     (chunks,) = db.execute("SELECT COALESCE(SUM(chunks), 0) FROM collection_chunks").fetchone()
     return VocabularyChanges(generation=generation, full=full, terms=terms, abbreviations=abbreviations,
-                             chunks=int(chunks), tokens=int(meta.get("tokens", 0)))
+                             chunks=int(chunks))

@@ -137,8 +137,7 @@ class MemorySearch:
         start = len(self._ids)
         codes = np.empty(len(added), dtype=np.int32)
         for offset, (catalog_row, chunk_id, collection, _, _) in enumerate(added):
-            if self._rows:
-                self._remove(catalog_row)  # a reused row number: the old chunk goes first
+            self._remove(catalog_row)  # a reused row number: the old chunk goes first
             row = start + offset
             self._ids.append(chunk_id)
             self._rows[catalog_row] = row

@@ -1,6 +1,6 @@
 """What a question needs to know about the whole index, kept in memory and updated per write (pure).
 
-The keyword index's terms with their chunk frequencies, the chunk and token totals (IDF, BM25) and the
+The keyword index's terms with their chunk frequencies, the chunk total (IDF) and the
 abbreviations the documents declare ("Wohnberechtigungsschein (WBS)"). Rebuilding this from every
 chunk after each write cost about a second at 100,000 chunks and ran on every file commit of an ingest;
 the catalog now keeps these figures in tables updated inside each write transaction, stamped with the
@@ -52,7 +52,6 @@ class VocabularyChanges:
     terms: dict[str, int]  # term -> chunks containing it (0: no longer indexed)
     abbreviations: list[tuple[str, str, int, int, int]]  # long, short, first chunk, first position, chunks
     chunks: int
-    tokens: int
 
 
 class IndexVocabulary(Vocabulary):
@@ -140,7 +139,6 @@ class IndexSnapshot:
     generation: int = -1
     vocabulary: IndexVocabulary = field(default_factory=IndexVocabulary)
     chunks: int = 0
-    tokens: int = 0
     pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
     def apply(self, changes: VocabularyChanges) -> None:
@@ -153,7 +151,7 @@ class IndexSnapshot:
                 self.pairs[(long_form, short)] = (chunk, position)
             else:
                 self.pairs.pop((long_form, short), None)
-        self.generation, self.chunks, self.tokens = changes.generation, changes.chunks, changes.tokens
+        self.generation, self.chunks = changes.generation, changes.chunks
 
     def abbreviations(self) -> list[tuple[str, str]]:
         """(long form, short form) as the documents declare them, in order of first declaration."""

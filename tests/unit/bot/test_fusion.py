@@ -1,6 +1,7 @@
 import pytest
 
-from bot.fusion import coverage, fuse, hybrid, normalise, ranked
+from bot.candidates import QueryTerms
+from bot.fusion import fuse, hybrid, normalise, ranked
 
 pytestmark = pytest.mark.unit
 
@@ -17,11 +18,13 @@ def test_keyword_weight_scales_each_keyword_vote() -> None:
     assert damped["b"] < plain["b"] and damped["b"] == pytest.approx(1 / 62)
 
 
-def test_coverage_is_idf_weighted() -> None:
-    idf = {"hundesteu": 5.0, "hoch": 1.0}
-    assert coverage(["hundesteu", "hoch"], {"hundesteu"}, idf) == pytest.approx(5 / 6)
-    assert coverage(["hoch"], set(), idf) == 0.0
-    assert coverage([], {"x"}, idf) == 0.0
+def test_coverage_is_idf_weighted_and_counts_variants() -> None:
+    query = QueryTerms(terms=["hundesteu", "hoch"], expansions={"hundesteu": {"hundesteu", "hundesteuerbescheid"},
+                                                                 "hoch": {"hoch"}}, idf={"hundesteu": 5.0, "hoch": 1.0})
+    assert query.share({"hundesteu"}) == pytest.approx(5 / 6)
+    assert query.share({"hundesteuerbescheid", "hoch"}) == pytest.approx(1.0)  # a variant counts as the term
+    assert query.share(set()) == 0.0
+    assert QueryTerms(terms=[]).share({"x"}) == 0.0
 
 
 def test_normalise_handles_missing_and_flat_scores() -> None:
