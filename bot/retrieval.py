@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from bot.candidates import CandidatePool, QueryTerms, passage_terms
+from bot.facets import promote, question_facets
 from bot.features import feature_matrix
 from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from bot.ranker import LinearModel
 
 FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
+# how deep into the ranking a paper of the kind, author or time the question names may be moved up: the
+# topic decides which papers qualify, the facets only their order among them
+FACET_WINDOW = 20
 
 
 class Reranker(Protocol):
@@ -185,7 +189,10 @@ class HybridRetriever:
         """The k best of a pool: exact references first, then the configured ranking (and reranker)."""
         fused = self.rank(pool)
         stored = pool.stored
-        order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *(c for c, _ in fused if c in stored)]))
+        topical = [c for c, _ in fused if c in stored]
+        if self.fusion in ("hybrid", "learned"):  # the plain modes stay the textbook baselines
+            topical = promote(topical, stored, question_facets(question), FACET_WINDOW)
+        order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *topical]))
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)
         hits = [
