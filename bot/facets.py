@@ -1,6 +1,7 @@
 """What a question says about the papers it wants besides their topic (pure): their kind, their time and
 who wrote them. "Anträge der CSU 2021 zum Gasteig" asks for papers of type Antrag, from the CSU, dated
-2021; "Dokumente aus den 1920er Jahren zur Straßenbahn" for papers dated 1920 to 1929.
+2021; "Dokumente aus den 1920er Jahren zur Straßenbahn" for papers dated 1920 to 1929. Author and a bare
+year only narrow a named kind; a time span counts alone.
 
 Documents declare these as `doc_type`, `issuer` and `date` (front matter, sidecars, OParl's paperType,
 originator and date). The retriever ranks the candidates that satisfy everything the question names ahead
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.analysis import analyze
 from core.records import Chunk
@@ -39,6 +40,9 @@ _MIN_HEAD = 5
 class Period:
     start: int  # first year, inclusive
     end: int  # last year, inclusive
+    # said as a time span ("1920er Jahre", "vor 1900", "zwischen … und …"), not just a year ("1488"), which
+    # as often names the topic ("die Urkunde von 1488") as it restricts the papers
+    explicit: bool = field(default=False, compare=False)
 
     def overlaps(self, other: Period) -> bool:
         return self.start <= other.end and other.start <= self.end
@@ -61,13 +65,13 @@ def question_period(question: str) -> Period | None:
     'zwischen 1900 und 1920', '1914–1918'. None when it names no year."""
     if match := _RANGE.search(question):
         years = [int(y) for y in match.groups() if y]
-        return Period(min(years), max(years))
+        return Period(min(years), max(years), explicit=True)
     if match := _DECADE.search(question):
-        return Period(int(match.group(1)), int(match.group(1)) + 9)
+        return Period(int(match.group(1)), int(match.group(1)) + 9, explicit=True)
     if match := _BEFORE.search(question):
-        return Period(_OPEN_START, int(match.group(1)) - 1)
+        return Period(_OPEN_START, int(match.group(1)) - 1, explicit=True)
     if match := _AFTER.search(question):
-        return Period(int(match.group(1)), _OPEN_END)
+        return Period(int(match.group(1)), _OPEN_END, explicit=True)
     years = [int(y) for y in _FREE_YEAR.findall(question)]
     return Period(min(years), max(years)) if years else None
 
@@ -128,19 +132,23 @@ def satisfies(chunk: Chunk, facets: Facets, active: ActiveFacets) -> bool:
 
 @dataclass(frozen=True)
 class ActiveFacets:
-    """The facets that apply to one candidate list: named by the question and met by at least one."""
+    """The facets that apply to one candidate list: named by the question and met by at least one.
+
+    Author and a bare year narrow a named kind ("Anträge der CSU 2021"); alone they would as often name the
+    topic ("im Stadtarchiv", "die Urkunde von 1488"), so only a time span counts without a kind.
+    """
 
     doc_type: bool = False
     issuer: frozenset[str] = frozenset()
     period: Period | None = None
 
     def __bool__(self) -> bool:
-        return self.doc_type or bool(self.issuer) or self.period is not None
+        return self.doc_type or (self.period is not None and self.period.explicit)
 
 
 def active_facets(facets: Facets, chunks: Sequence[Chunk]) -> ActiveFacets:
     doc_type = any(names_type(facets.words, c.doc_type) for c in chunks)
-    issuer = distinctive_issuer_terms(facets.words, [c.issuer for c in chunks])
+    issuer = distinctive_issuer_terms(facets.words, [c.issuer for c in chunks]) if doc_type else frozenset()
     issuer = issuer if any(not _issuer_terms(c.issuer).isdisjoint(issuer) for c in chunks) else frozenset()
     period = facets.period
     if period is not None and not any((p := document_period(c.date)) and p.overlaps(period) for c in chunks):
