@@ -23,6 +23,7 @@ from ingest.pipeline import IngestBusyError, Ingestor, IngestReport
 
 def policy_from(settings: Settings) -> HttpPolicy:
     return HttpPolicy(rate=settings.oparl_rate, timeout_s=settings.oparl_timeout_s,
+                      deadline_s=settings.oparl_deadline_s,
                       max_bytes=int(settings.oparl_max_file_mb * 1_000_000), retries=settings.oparl_retries,
                       max_wait_s=settings.oparl_max_wait_s, allow_other_hosts=settings.oparl_allow_other_hosts)
 

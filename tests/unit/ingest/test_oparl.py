@@ -5,6 +5,7 @@ retries (500, 429 with Retry-After), a malformed object, a file on another host,
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,6 +166,22 @@ def test_a_500_then_200_is_retried(fake_index: Index, site: Site) -> None:
     report, _ = run(backoff_s=0.5)
     assert run.sleeps == [0.5] and report.downloaded == 2
     assert len(report.errors) == 1  # only the malformed entry
+
+
+def test_a_trickling_file_fails_by_its_deadline_and_the_sync_goes_on(fake_index: Index, site: Site) -> None:
+    site.trickle["/files/11/6446100.pdf"] = 0.05  # 2 KB/s: no read ever times out, the download never ends
+    run = Run(fake_index, site)
+    started = time.monotonic()
+    report, ingested = run(deadline_s=0.5)
+    assert time.monotonic() - started < 10
+    message = dict(report.errors)[site.url("/oparl/v1/file/11")]
+    assert "länger als 0.5 s" in message and "/files/11/6446100.pdf" in message
+    assert report.downloaded == 1 and ingested.counts()["added"] == 4  # the other PDF and all three cards
+    assert not list((fake_index.settings.data_dir / "oparl").rglob("*.part"))  # nothing half-written kept
+    del site.trickle["/files/11/6446100.pdf"]
+    site.hits.clear()
+    again, _ = run()  # the paper is retried by id, though unchanged on the server
+    assert site.file_hits() == ["/files/11/6446100.pdf"] and again.errors == [] and again.downloaded == 1
 
 
 def test_a_429_waits_as_retry_after_asks_capped(site: Site) -> None:
