@@ -38,7 +38,9 @@ def since_param(value: str) -> str:
 
 
 def format_sync(report: SyncReport, requests: int, seconds: float) -> str:
-    lines = [f"OParl: {report.papers} Vorlagen abgeglichen, {report.papers_deleted} gelöscht; Dateien: "
+    refreshed = f", {report.papers_refreshed} Karten aktualisiert" if report.papers_refreshed else ""
+    lines = [f"OParl: {report.papers} Vorlagen abgeglichen, {report.papers_deleted} gelöscht{refreshed}, "
+             f"{report.meetings} Sitzungen mit Dateien; Dateien: "
              f"{report.downloaded} geladen ({report.bytes / 1e6:.1f} MB), {report.unchanged_files} unverändert, "
              f"{report.files_deleted} entfernt; {requests} Anfragen in {seconds:.1f} s"]
     if report.notices:
