@@ -95,8 +95,9 @@ class OParlSync:
         seen, complete = self._sync_papers(body, params, state, documents)
         for paper_id in [p for p in retry if p not in seen]:  # failed last time, perhaps unchanged since
             self._refetch(paper_id, state, documents, seen)
-        for paper_id in self._citing(state, names.changed, seen):
-            self._refetch(paper_id, state, documents, seen, refresh=True)
+        for paper_id in self._citing(state, set(state.changed), seen):
+            self._refetch(paper_id, state, documents, seen, refresh=True)  # a failure is retried by id
+        state.changed = []
         if complete and since is None:  # a full listing: what it no longer names is gone on the server
             for gone in set(state.papers) - seen - self._failed:  # a paper that failed to parse is not gone
                 self._remove_paper(state, documents, gone)

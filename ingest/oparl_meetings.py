@@ -1,7 +1,7 @@
 """A body's organization and meeting lists: the names paper cards cite, and the meetings' own files.
 
 Organisation names (originators) and meeting names/dates (consultations) are kept in the sync state; the ids
-whose value changed are collected, so papers that name them get their cards written anew. A meeting's
+whose value changed are noted there too (`SyncState.changed`), so papers that name them get new cards. A meeting's
 invitation, protocols and attachments are reachable only through the meeting (OParl 1.0 has no file list;
 1.1's optional `Body.file` list is not needed for them) and are mirrored under `dokumente/sitzungen/<meeting>/`
 with the meeting's name, date and page as metadata, incremental like a paper's files.
@@ -33,7 +33,6 @@ _SINGLE_FILES = tuple(key for key, _ in MEETING_FILES if key != "auxiliaryFile")
 class MeetingSync:
     def __init__(self, fetcher: Fetcher, mirror: FileMirror, report: SyncReport, body_name: str) -> None:
         self.fetcher, self.mirror, self.report, self.body_name = fetcher, mirror, report, body_name
-        self.changed: set[str] = set()  # organization and meeting ids whose name or date changed
         self.complete = True  # both lists read to their end
         self._failed: set[str] = set()  # meetings whose files failed: fetched again by id next run
 
@@ -47,7 +46,7 @@ class MeetingSync:
             if obj.get("deleted") is True:
                 name = None
             if state.organizations.get(org_id) != name:
-                self.changed.add(org_id)
+                _mark_changed(state, org_id)
             if name is None:
                 state.organizations.pop(org_id, None)
             else:
@@ -91,11 +90,11 @@ class MeetingSync:
         seen.add(meeting.id)
         if obj.get("deleted") is True:
             if state.meetings.pop(meeting.id, None) is not None:
-                self.changed.add(meeting.id)
+                _mark_changed(state, meeting.id)
             self._remove(state, meeting.id)
             return
         if state.meetings.get(meeting.id) != [meeting.name, meeting.start]:
-            self.changed.add(meeting.id)
+            _mark_changed(state, meeting.id)
             state.meetings[meeting.id] = [meeting.name, meeting.start]
         try:  # a bad file leaves the meeting's name and date in use for the paper cards
             files = parse_meeting_files(embed_files(self.fetcher, obj, _SINGLE_FILES))
@@ -136,3 +135,7 @@ class MeetingSync:
     def _fail(self, what: str, exc: Exception) -> None:
         self.report.errors.append((what, str(exc)))
 
+
+def _mark_changed(state: SyncState, object_id: str) -> None:
+    if object_id not in state.changed:
+        state.changed.append(object_id)

@@ -154,9 +154,19 @@ def test_a_renamed_originator_or_moved_meeting_recards_unchanged_papers(fake_ind
     now = datetime.now(UTC).isoformat(timespec="seconds")
     site.lists[ORGANIZATIONS][0].update(name="Referat für Kommunales", modified=now)  # the papers unchanged
     site.lists[MEETINGS][0].update(start="2021-03-11T09:00:00+01:00", modified=now)
+
+    class Crashing(Fetcher):
+        def get_json(self, url: str, params: Any = None) -> Any:
+            if url == site.url("/oparl/v1/paper/2"):
+                raise KeyboardInterrupt  # killed re-carding: the new names are saved, two cards still old
+            return super().get_json(url, params)
+
+    with pytest.raises(KeyboardInterrupt):
+        OParlSync(Crashing(site.base, HttpPolicy(rate=1000)), fake_index.settings.data_dir / "oparl").sync(
+            site.url(SYSTEM))
     site.hits.clear()
 
-    report, ingested = run()
+    report, ingested = run()  # the next run still knows which cards are due
     assert site.file_hits() == []  # cards and sidecars rewritten, the PDFs not fetched again
     assert report.papers == 0 and report.papers_refreshed == 3 and report.errors == []
     assert ingested.counts()["updated"] == 5  # 3 cards + 2 PDFs (their sidecars changed)
