@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     )
     oparl_rate: float = Field(5.0, gt=0, le=50, description="OParl sync: requests per second at most (be polite).")
     oparl_timeout_s: float = Field(30.0, gt=0, description="OParl sync: timeout of one HTTP request.")
+    oparl_deadline_s: float = Field(120.0, gt=0, description="OParl sync: longest transfer of one response "
+                                    "(list page or file), from the request to the last byte; a server trickling "
+                                    "bytes fails that object, the sync goes on.")
     oparl_retries: int = Field(4, ge=0, le=10, description="OParl sync: further tries after a 429, 5xx or network "
                                "error (waiting as Retry-After asks, at most oparl_max_wait_s).")
     oparl_max_wait_s: float = Field(60.0, gt=0, description="OParl sync: longest single wait before a retry.")

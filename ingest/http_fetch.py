@@ -1,7 +1,8 @@
-"""Polite, bounded HTTP for connectors (OParl): rate limit, retries, size limit, scheme and host checks.
+"""Polite, bounded HTTP for connectors (OParl): rate limit, retries, size and time limits, scheme and host checks.
 
 Own thin layer over `httpx.Client`: httpx retries only connection setup, and neither honours `Retry-After`
-nor limits a body's size or the hosts a redirect may lead to. Clock and sleep are injectable, so tests check
+nor limits a body's size, its total transfer time (its timeout is per read, so a server trickling a byte
+at a time holds a download for ever) or the hosts a redirect may lead to. Clock and sleep are injectable, so tests check
 the waits without waiting.
 """
 
@@ -21,13 +22,13 @@ import httpx
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
-CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
 class HttpPolicy:
     rate: float = 5.0  # requests per second, at most
-    timeout_s: float = 30.0
+    timeout_s: float = 30.0  # per connect or read (httpx): bounds one silent wait
+    deadline_s: float = 120.0  # per response, from sending the request to its last byte
     max_bytes: int = 50_000_000  # per response (JSON page or file)
     retries: int = 4  # further attempts after a 429, 5xx or network error
     backoff_s: float = 1.0  # first wait without Retry-After; doubles per attempt
@@ -69,7 +70,9 @@ class Fetcher:
         self.requests = 0
         self.waited = 0.0  # seconds spent in retry waits (reported by the sync)
         self._next_slot = 0.0
-        self._client = httpx.Client(timeout=self.policy.timeout_s, follow_redirects=False,
+        # one silent read may overrun the deadline (checked between reads): never by more than the deadline
+        read_timeout = min(self.policy.timeout_s, self.policy.deadline_s)
+        self._client = httpx.Client(timeout=read_timeout, follow_redirects=False,
                                     headers={"User-Agent": self.policy.user_agent})
 
     def close(self) -> None:
@@ -84,8 +87,8 @@ class Fetcher:
                                   "AUSKUNFT_OPARL_ALLOW_OTHER_HOSTS=true / other host refused")
 
     def get_json(self, url: str, params: dict[str, str] | None = None) -> Any:
-        with self._open(url, params, accept="application/json") as response:
-            body = b"".join(self._body(url, response))
+        with self._open(url, params, accept="application/json") as (response, deadline):
+            body = b"".join(self._body(url, response, deadline))
         try:
             return json.loads(body)
         except ValueError as exc:
@@ -96,8 +99,8 @@ class Fetcher:
         partial = target.with_name(target.name + ".part")
         size = 0
         try:
-            with self._open(url, None, accept="*/*") as response, partial.open("wb") as out:
-                for block in self._body(url, response):
+            with self._open(url, None, accept="*/*") as (response, deadline), partial.open("wb") as out:
+                for block in self._body(url, response, deadline):
                     out.write(block)
                     size += len(block)
                     if progress:
@@ -107,43 +110,54 @@ class Fetcher:
             partial.unlink(missing_ok=True)
         return size
 
-    def _body(self, url: str, response: httpx.Response) -> Iterator[bytes]:
+    def _body(self, url: str, response: httpx.Response, deadline: float) -> Iterator[bytes]:
+        """The body as it arrives, cut off past the size limit or the deadline (checked per network read, so
+        the deadline may be overrun by at most one read timeout)."""
         limit = self.policy.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"größer als {limit / 1e6:g} MB / too large; AUSKUNFT_OPARL_MAX_FILE_MB erhöhen")
         seen = 0
-        for block in response.iter_bytes(CHUNK):
+        for block in response.iter_bytes():  # no chunk size: each read as it arrives, so the clock is checked
             seen += len(block)
             if seen > limit:  # a server may omit or understate Content-Length: stop reading, do not trust it
                 raise FetchError(url, f"größer als {limit / 1e6:g} MB / too large; AUSKUNFT_OPARL_MAX_FILE_MB "
                                       "erhöhen")
+            if self.clock() > deadline:
+                raise FetchError(url, f"Übertragung dauerte länger als {self.policy.deadline_s:g} s (Server "
+                                      "liefert zu langsam); der nächste Lauf versucht es erneut, sonst "
+                                      "AUSKUNFT_OPARL_DEADLINE_S erhöhen / transfer deadline exceeded")
             yield block
 
     @contextmanager
-    def _open(self, url: str, params: dict[str, str] | None, accept: str) -> Iterator[httpx.Response]:
-        """A streaming 2xx response for `url`, after retries and checked redirects; closed on exit."""
+    def _open(self, url: str, params: dict[str, str] | None,
+              accept: str) -> Iterator[tuple[httpx.Response, float]]:
+        """A streaming 2xx response for `url`, after retries and checked redirects, with the clock time its
+        body must be read by; closed on exit."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             self.check_url(current)
-            response = self._send_with_retries(current, params, accept)
+            response, sent = self._send_with_retries(current, params, accept)
             if response.is_redirect:
                 location = response.headers.get("Location", "")
                 response.close()
                 current, params = urljoin(current, location), None
                 continue
             try:
-                yield response
+                yield response, sent + self.policy.deadline_s
             finally:
                 response.close()
             return
         raise FetchError(url, f"mehr als {MAX_REDIRECTS} Weiterleitungen / too many redirects")
 
-    def _send_with_retries(self, url: str, params: dict[str, str] | None, accept: str) -> httpx.Response:
+    def _send_with_retries(self, url: str, params: dict[str, str] | None,
+                           accept: str) -> tuple[httpx.Response, float]:
+        """The first response that is no 429/5xx (or the last one), and the clock time it was requested."""
         policy = self.policy
         for attempt in range(policy.retries + 1):
             self._wait_turn()
             self.requests += 1
+            sent = self.clock()  # the deadline counts from here: retry waits are bounded on their own
             last = attempt == policy.retries
             try:
                 request = self._client.build_request("GET", url, params=params, headers={"Accept": accept})
@@ -162,7 +176,7 @@ class Fetcher:
             if response.status_code >= 400:
                 response.close()
                 raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}", response.status_code)
-            return response
+            return response, sent
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 
     def _pause(self, seconds: float) -> None:

@@ -23,6 +23,7 @@ from ingest.pipeline import IngestBusyError, Ingestor, IngestReport
 
 def policy_from(settings: Settings) -> HttpPolicy:
     return HttpPolicy(rate=settings.oparl_rate, timeout_s=settings.oparl_timeout_s,
+                      deadline_s=settings.oparl_deadline_s,
                       max_bytes=int(settings.oparl_max_file_mb * 1_000_000), retries=settings.oparl_retries,
                       max_wait_s=settings.oparl_max_wait_s, allow_other_hosts=settings.oparl_allow_other_hosts)
 
@@ -37,7 +38,9 @@ def since_param(value: str) -> str:
 
 
 def format_sync(report: SyncReport, requests: int, seconds: float) -> str:
-    lines = [f"OParl: {report.papers} Vorlagen abgeglichen, {report.papers_deleted} gelöscht; Dateien: "
+    refreshed = f", {report.papers_refreshed} Karten aktualisiert" if report.papers_refreshed else ""
+    lines = [f"OParl: {report.papers} Vorlagen abgeglichen, {report.papers_deleted} gelöscht{refreshed}, "
+             f"{report.meetings} Sitzungen mit Dateien; Dateien: "
              f"{report.downloaded} geladen ({report.bytes / 1e6:.1f} MB), {report.unchanged_files} unverändert, "
              f"{report.files_deleted} entfernt; {requests} Anfragen in {seconds:.1f} s"]
     if report.notices:

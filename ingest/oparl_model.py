@@ -73,6 +73,13 @@ class Meeting:
     id: str
     name: str
     start: str  # ISO date, may be ""
+    web: str = ""
+    modified: str = ""
+
+
+# a meeting's own files (OParl 1.0/1.1 Meeting), with the document type their chunks carry
+MEETING_FILES = (("invitation", "Einladung"), ("resultsProtocol", "Ergebnisprotokoll"),
+                 ("verbatimProtocol", "Wortprotokoll"), ("auxiliaryFile", "Anlage zur Sitzung"))
 
 
 def kind(obj: Mapping[str, Any]) -> str:
@@ -144,7 +151,21 @@ def parse_paper(obj: Any) -> Paper:
 
 def parse_meeting(obj: Any) -> Meeting:
     obj = _require_object(obj)
-    return Meeting(obj["id"], _text(obj, "name"), _text(obj, "start")[:10])
+    return Meeting(obj["id"], _text(obj, "name"), _text(obj, "start")[:10], _text(obj, "web"),
+                   _text(obj, "modified"))
+
+
+def parse_meeting_files(obj: Mapping[str, Any]) -> list[tuple[str, OParlFile]]:
+    """(document type, file) for the meeting's invitation, protocols and attachments, in this order."""
+    found = []
+    for key, role in MEETING_FILES:
+        value = obj.get(key)
+        if not value:
+            continue
+        if key == "auxiliaryFile" and not isinstance(value, list):
+            raise MalformedObjectError("Feld „auxiliaryFile“ ist keine Liste / auxiliaryFile is not a list")
+        found += [(role, parse_file(item)) for item in (value if isinstance(value, list) else [value])]
+    return found
 
 
 def parse_organization(obj: Any) -> tuple[str, str]:
@@ -223,6 +244,17 @@ def paper_card(paper: Paper, meta: Mapping[str, str], file_names: list[str], mee
     if paper.web:
         lines += [f"Im Ratsinformationssystem: {paper.web}", ""]
     return "\n".join(lines)
+
+
+def meeting_file_metadata(meeting: Meeting, role: str, file: OParlFile, body_name: str) -> dict[str, str]:
+    """The sidecar of a meeting's file: titled 'Sitzung des Bauausschusses am 04.02.2021 – Einladung', linked
+    to the meeting's page in the council system."""
+    when = f" am {german_date(meeting.start)}" if meeting.start else ""
+    what = f"{role}: {file.name or file.file_name}" if role == MEETING_FILES[-1][1] else role
+    meta = {"title": f"{meeting.name or 'Sitzung'}{when} – {what}", "doc_type": role, "date": meeting.start,
+            "url": meeting.web, "koerperschaft": body_name, "sitzung": meeting.name, "oparl_id": meeting.id,
+            "oparl_file": file.id}
+    return {k: v for k, v in meta.items() if v}
 
 
 def file_metadata(paper_meta: Mapping[str, str], file: OParlFile, is_main: bool) -> dict[str, str]:

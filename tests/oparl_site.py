@@ -1,6 +1,6 @@
 """A small OParl 1.1 server on 127.0.0.1 for the connector's tests: System, Body, paginated lists with
 `modified_since`, File objects whose `accessUrl` serves real Munich council PDFs (from ../shared), and
-injectable faults (a 500, a 429 with Retry-After) per path.
+injectable faults (a 500, a 429 with Retry-After, a file trickled out slowly) per path.
 
 Objects follow the shapes of the OParl 1.1 specification's examples (https://oparl.org/spezifikation/).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Site:
     faults: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)  # path -> responses first
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     unsized: set[str] = field(default_factory=set)  # paths answered without Content-Length (read to close)
+    trickle: dict[str, float] = field(default_factory=dict)  # file path -> pause before each 100 bytes
     hits: list[str] = field(default_factory=list)  # paths requested, in order
     queries: list[str] = field(default_factory=list)  # their query strings
 
@@ -80,6 +82,8 @@ def handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._json(site.objects[path])
             elif listed := [o for objs in site.lists.values() for o in objs if o.get("id") == site.url(path)]:
                 self._json(listed[0])  # every listed object is also served at its id
+            elif path in site.trickle:
+                self._trickle(site.files[path].read_bytes(), site.trickle[path])
             elif path in site.files:
                 self._send(200, site.files[path].read_bytes(), "application/pdf", sized=path not in site.unsized)
             else:
@@ -87,6 +91,19 @@ def handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def _json(self, data: Any) -> None:
             self._send(200, json.dumps(data).encode(), "application/json")
+
+        def _trickle(self, body: bytes, pause: float) -> None:
+            """Every read gets a few bytes well within any read timeout, the whole takes minutes."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for start in range(0, len(body), 100):
+                    time.sleep(pause)
+                    self.wfile.write(body[start:start + 100])
+            except OSError:  # the client gave up
+                pass
 
         def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None,
                   sized: bool = True) -> None:

@@ -1,10 +1,12 @@
 """The OParl connector against a real HTTP server on 127.0.0.1 serving OParl 1.1 JSON and real Munich council
 PDFs: first sync, incremental second sync (a new file, a deleted paper), a reference known only from OParl,
-retries (500, 429 with Retry-After), a malformed object, a file on another host, an interrupted sync."""
+cards carded anew when an originator or meeting changed, a meeting's own files, retries (500, 429 with
+Retry-After), a trickling download, a malformed object, a file on another host, an interrupted sync."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,8 @@ from oparl_site import Site, build, file_object, paper, serving
 
 SYSTEM = "/oparl/v1/system"
 PAPERS = "/oparl/v1/body/1/paper"
+MEETINGS = "/oparl/v1/body/1/meeting"
+ORGANIZATIONS = "/oparl/v1/body/1/organization"
 REF_A, REF_B, REF_C = "20-26 / V 01203", "20-26 / A 00869", "20-26 / V 02232"
 
 
@@ -140,6 +144,87 @@ def test_second_sync_fetches_only_changes_and_forgets_the_deleted_paper(fake_ind
     assert site.file_hits() == [] and again.downloaded == 0
 
 
+def all_chunks(index: Index) -> list[Any]:
+    return list(index.catalog.chunks(index.catalog.chunk_ids()).values())
+
+
+def test_a_renamed_originator_or_moved_meeting_recards_unchanged_papers(fake_index: Index, site: Site) -> None:
+    run = Run(fake_index, site)
+    run()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    site.lists[ORGANIZATIONS][0].update(name="Referat für Kommunales", modified=now)  # the papers unchanged
+    site.lists[MEETINGS][0].update(start="2021-03-11T09:00:00+01:00", modified=now)
+
+    class Crashing(Fetcher):
+        def get_json(self, url: str, params: Any = None) -> Any:
+            if url == site.url("/oparl/v1/paper/2"):
+                raise KeyboardInterrupt  # killed re-carding: the new names are saved, two cards still old
+            return super().get_json(url, params)
+
+    with pytest.raises(KeyboardInterrupt):
+        OParlSync(Crashing(site.base, HttpPolicy(rate=1000)), fake_index.settings.data_dir / "oparl").sync(
+            site.url(SYSTEM))
+    site.hits.clear()
+
+    report, ingested = run()  # the next run still knows which cards are due
+    assert site.file_hits() == []  # cards and sidecars rewritten, the PDFs not fetched again
+    assert report.papers == 0 and report.papers_refreshed == 3 and report.errors == []
+    assert ingested.counts()["updated"] == 5  # 3 cards + 2 PDFs (their sidecars changed)
+    first = [c for c in all_chunks(fake_index) if c.doc_id in docs_of(fake_index, 1, site)]
+    assert first and {c.issuer for c in first} == {"Referat für Kommunales"}
+    assert {c.extra["beratungen"] for c in first if c.kind == "pdf"} == {
+        "11.03.2021 Sitzung des Kommunalausschusses (Beschluss)"}
+    card = next(c for c in all_chunks(fake_index) if c.doc_id in docs_of(fake_index, 3, site))
+    assert "Von: Referat für Kommunales." in card.text and "Kommunalreferat" not in card.text
+    assert "Beratungen: 11.03.2021 Sitzung des Kommunalausschusses (Beschluss)." in card.text
+
+    again, ingested = run()
+    assert again.papers_refreshed == 0 and ingested.counts()["updated"] == 0  # nothing changed since
+
+
+def meeting_docs(index: Index) -> list[str]:
+    return sorted(d for d in index.catalog.files() if "/sitzungen/" in d)
+
+
+def test_meeting_files_are_mirrored_incrementally_and_removed(fake_index: Index, site: Site) -> None:
+    meeting = site.lists[MEETINGS][0]
+    meeting["web"] = "https://ris.example.de/sitzung/1"
+    meeting["invitation"] = file_object(site, 41, "6409809.pdf", "Einladung")
+    meeting["auxiliaryFile"] = [file_object(site, 42, "6409813.pdf", "Lageplan")]
+    run = Run(fake_index, site)
+    report, ingested = run()
+    assert report.meetings == 1 and report.downloaded == 4 and ingested.counts()["failed"] == 0
+    assert len(meeting_docs(fake_index)) == 2
+    chunks = [c for c in all_chunks(fake_index) if c.doc_id in meeting_docs(fake_index)]
+    titles = {c.title for c in chunks}
+    assert titles == {"Sitzung des Kommunalausschusses am 04.02.2021 – Einladung",
+                      "Sitzung des Kommunalausschusses am 04.02.2021 – Anlage zur Sitzung: Lageplan"}
+    invitation = next(c for c in chunks if c.title.endswith("Einladung"))
+    assert (invitation.doc_type, invitation.date, invitation.source_url) == (
+        "Einladung", "2021-02-04", "https://ris.example.de/sitzung/1")
+    assert invitation.extra["sitzung"] == "Sitzung des Kommunalausschusses" and invitation.collection == "rat"
+
+    # the protocol appears, the attachment is withdrawn: only the new file is fetched
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    meeting["resultsProtocol"] = file_object(site, 43, "6409816.pdf", "Niederschrift", modified=now)
+    del meeting["auxiliaryFile"]
+    meeting["modified"] = now
+    site.hits.clear()
+    report, ingested = run()
+    assert site.file_hits() == ["/files/43/6409816.pdf"] and report.files_deleted == 1
+    assert ingested.counts()["added"] == 1 and ingested.counts()["deleted"] == 1
+    assert {c.doc_type for c in all_chunks(fake_index) if c.doc_id in meeting_docs(fake_index)} == {
+        "Einladung", "Ergebnisprotokoll"}
+
+    # the meeting is deleted: its files go, and the cards of the papers it was cited by lose it
+    site.lists[MEETINGS][0] = {"id": meeting["id"], "type": meeting["type"], "deleted": True, "modified": now}
+    report, ingested = run()
+    assert meeting_docs(fake_index) == [] and report.papers_refreshed == 3
+    assert not list((fake_index.settings.data_dir / "oparl").rglob("sitzungen/*/*"))
+    card = next(c for c in all_chunks(fake_index) if c.doc_id in docs_of(fake_index, 3, site))
+    assert "Beratungen" not in card.text
+
+
 def test_an_interrupted_sync_resumes_without_duplicates(fake_index: Index, site: Site) -> None:
     class Crashing(Fetcher):
         def download(self, url: str, target: Path, progress: Any = None) -> int:
@@ -165,6 +250,22 @@ def test_a_500_then_200_is_retried(fake_index: Index, site: Site) -> None:
     report, _ = run(backoff_s=0.5)
     assert run.sleeps == [0.5] and report.downloaded == 2
     assert len(report.errors) == 1  # only the malformed entry
+
+
+def test_a_trickling_file_fails_by_its_deadline_and_the_sync_goes_on(fake_index: Index, site: Site) -> None:
+    site.trickle["/files/11/6446100.pdf"] = 0.05  # 2 KB/s: no read ever times out, the download never ends
+    run = Run(fake_index, site)
+    started = time.monotonic()
+    report, ingested = run(deadline_s=0.5)
+    assert time.monotonic() - started < 10
+    message = dict(report.errors)[site.url("/oparl/v1/file/11")]
+    assert "länger als 0.5 s" in message and "/files/11/6446100.pdf" in message
+    assert report.downloaded == 1 and ingested.counts()["added"] == 4  # the other PDF and all three cards
+    assert not list((fake_index.settings.data_dir / "oparl").rglob("*.part"))  # nothing half-written kept
+    del site.trickle["/files/11/6446100.pdf"]
+    site.hits.clear()
+    again, _ = run()  # the paper is retried by id, though unchanged on the server
+    assert site.file_hits() == ["/files/11/6446100.pdf"] and again.errors == [] and again.downloaded == 1
 
 
 def test_a_429_waits_as_retry_after_asks_capped(site: Site) -> None:

@@ -11,7 +11,17 @@ import pytest
 from core.index import Index
 from ingest.http_fetch import retry_after
 from ingest.oparl_cli import since_param
-from ingest.oparl_model import MalformedObjectError, Meeting, file_suffix, paper_card, paper_metadata, parse_paper
+from ingest.oparl_model import (
+    MalformedObjectError,
+    Meeting,
+    file_suffix,
+    meeting_file_metadata,
+    paper_card,
+    paper_metadata,
+    parse_meeting,
+    parse_meeting_files,
+    parse_paper,
+)
 from ingest.pipeline import Ingestor
 
 TEXT = ("Einladung\n\nDie Sitzung des Bauausschusses beginnt um 17 Uhr im Großen Sitzungssaal des Rathauses. "
@@ -68,6 +78,24 @@ def test_paper_records_cards_and_malformed_objects() -> None:
         parse_paper({"name": "x"})
     with pytest.raises(MalformedObjectError, match="auxiliaryFile"):
         parse_paper({**obj, "auxiliaryFile": "nein"})
+
+
+def test_meeting_files_in_order_with_their_type_and_the_meeting_as_metadata() -> None:
+    obj = {"id": "https://ris/m/1", "type": "https://schema.oparl.org/1.1/Meeting", "name": "Bauausschuss",
+           "start": "2025-03-20T17:00:00+01:00", "web": "https://ris/sitzung/1",
+           "auxiliaryFile": [{"id": "https://ris/f/3", "name": "Lageplan", "accessUrl": "https://ris/f/3/x"}],
+           "invitation": {"id": "https://ris/f/1", "accessUrl": "https://ris/f/1/x"}}
+    meeting = parse_meeting(obj)
+    files = parse_meeting_files(obj)
+    assert [(role, file.id) for role, file in files] == [("Einladung", "https://ris/f/1"),
+                                                        ("Anlage zur Sitzung", "https://ris/f/3")]
+    meta = meeting_file_metadata(meeting, *files[1], "Stadt Musterstadt")
+    assert meta["title"] == "Bauausschuss am 20.03.2025 – Anlage zur Sitzung: Lageplan"
+    assert (meta["date"], meta["url"], meta["oparl_id"]) == ("2025-03-20", "https://ris/sitzung/1", "https://ris/m/1")
+    with pytest.raises(MalformedObjectError, match="auxiliaryFile"):
+        parse_meeting_files({**obj, "auxiliaryFile": "nein"})
+    with pytest.raises(MalformedObjectError, match="accessUrl"):
+        parse_meeting_files({**obj, "resultsProtocol": {"id": "https://ris/f/2"}})
 
 
 def test_since_becomes_an_iso_moment_with_zone() -> None:
