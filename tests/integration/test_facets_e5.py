@@ -4,7 +4,6 @@ delivers them (type, originator, date in front matter), with the real e5 model a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 

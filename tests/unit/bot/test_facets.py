@@ -12,6 +12,7 @@ from bot.facets import (
     question_facets,
     question_period,
 )
+
 from conftest import make_chunk
 
 
