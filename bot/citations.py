@@ -68,6 +68,9 @@ def _source(number: int, hit: Hit, highlight: str, links: LinkBuilder) -> Source
         valid_from=chunk.valid_from or None,
         valid_until=chunk.valid_until or None,
         source_url=chunk.source_url or None,
+        status=chunk.status or None,
+        replaced_by=chunk.replaced_by or None,
+        doc_type=chunk.doc_type or None,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.records import Chunk
+from core.validity import label
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class Source:
     valid_from: str | None = None  # ISO date
     valid_until: str | None = None  # ISO date
     source_url: str | None = None  # where the original is published
+    status: str | None = None  # 'in_force', 'proposal', 'historical' on the day asked (core.validity); None: unknown
+    replaced_by: str | None = None  # the successor the document names
+    doc_type: str | None = None  # 'Beschlussvorlage': what a proposal is called in the answer
 
     @property
     def location(self) -> str:
@@ -80,6 +84,11 @@ class Source:
         """'gültig ab 2024-01-01 bis 2026-12-31', 'gültig ab 2024-01-01', 'gültig bis …' or ''."""
         parts = [f"{word} {date}" for word, date in (("ab", self.valid_from), ("bis", self.valid_until)) if date]
         return f"gültig {' '.join(parts)}" if parts else ""
+
+    @property
+    def status_label(self) -> str:
+        """'in Kraft', 'Entwurf / Vorschlag', 'nicht mehr gültig' or '' (unknown)."""
+        return label(self.status)
 
 
 @dataclass
@@ -107,5 +116,5 @@ class Answer:
             "flagged": self.flagged,
             "notice": self.notice,
             "timings_ms": self.timings_ms,
-            "sources": [s.__dict__ | {"location": s.location} for s in self.sources],
+            "sources": [s.__dict__ | {"location": s.location, "status_label": s.status_label} for s in self.sources],
         }

@@ -63,7 +63,10 @@ def sources_block(request: AnswerRequest) -> str:
     for source in request.sources:
         where = f", {source.location}" if source.location else ""
         text = neutralise(request.passages.get(source.number, source.snippet))
-        lines.append(f"[{source.number}] {source.title}{where}\n<<<\n{text}\n>>>")
+        # the model is told which passages propose or no longer apply, so it can say "geplant" / "galt"
+        status = f" (Status: {source.status_label})" if source.status_label else ""
+        successor = f" (ersetzt durch: {source.replaced_by})" if source.replaced_by else ""
+        lines.append(f"[{source.number}] {source.title}{where}{status}{successor}\n<<<\n{text}\n>>>")
     return "\n\n".join(lines)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -18,7 +19,9 @@ from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
 from bot.query import LegalRef, document_numbers, joined_compounds, legal_references, names_law, topic_terms
+from bot.validity import rank_by_validity, with_current_status
 from core.analysis import analyze
+from core.clock import today
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
 from core.index import Index
 from core.records import Chunk
@@ -32,6 +35,8 @@ FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
 # how deep into the ranking a paper of the kind, author or time the question names may be moved up: the
 # topic decides which papers qualify, the facets only their order among them
 FACET_WINDOW = 20
+# how far down a rule in force may be that a proposal moves behind (bot.validity): the best few only
+VALIDITY_WINDOW = 10
 
 
 class Reranker(Protocol):
@@ -43,7 +48,8 @@ class HybridRetriever:
 
     def __init__(self, index: Index, *, candidates: int = 40, fusion: str = "hybrid", alpha: float = 0.7,
                  rank_mix: float = 0.6, compound_weight: float = 0.5, reranker: Reranker | None = None,
-                 ranker: LinearModel | None = None, lexicon: Lexicon | None = None) -> None:
+                 ranker: LinearModel | None = None, lexicon: Lexicon | None = None,
+                 clock: Callable[[], date] = today) -> None:
         if fusion not in FUSION_MODES:
             raise ValueError(f"fusion must be one of {FUSION_MODES}, got {fusion!r}")
         if candidates < 1:
@@ -57,6 +63,7 @@ class HybridRetriever:
         self.reranker = reranker
         self.ranker = ranker
         self.lexicon = lexicon or Lexicon()
+        self.clock = clock  # the day validity dates are compared with (injectable for tests)
         # one snapshot of the index, brought up to date once per question; the lock keeps an update from
         # changing it under a question that reads it in another thread
         self._snapshot = IndexSnapshot()
@@ -189,14 +196,17 @@ class HybridRetriever:
         """The k best of a pool: exact references first, then the configured ranking (and reranker)."""
         fused = self.rank(pool)
         stored = pool.stored
+        day = self.clock()
         topical = [c for c, _ in fused if c in stored]
         if self.fusion in ("hybrid", "learned"):  # the plain modes stay the textbook baselines
             topical = promote(topical, stored, question_facets(question), FACET_WINDOW)
+            covered = {cid: pool.query.share(pool.terms_of(cid)) for cid in topical[:VALIDITY_WINDOW]}
+            topical = rank_by_validity(topical, stored, question, day, VALIDITY_WINDOW, covered)
         order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *topical]))
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)
         hits = [
-            Hit(chunk=stored[cid], score=scores.get(cid, 1.0),
+            Hit(chunk=with_current_status(stored[cid], day), score=scores.get(cid, 1.0),
                 dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
             for cid in order[: 3 * k if self.reranker else k]
         ]

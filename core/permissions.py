@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.validity import declared_status
+
 ALL_DEPARTMENTS = "*"
 DEFAULT_COLLECTION = "allgemein"
 
@@ -47,6 +49,7 @@ class Collection:
     paths: tuple[str, ...] = ()
     contact: str | None = None
     description: str | None = None
+    status: str | None = None  # the default status of its documents ('in Kraft'), see core.validity
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def load_collections(path: Path) -> CollectionsConfig:
             paths=tuple(paths),
             contact=spec.get("contact"),
             description=spec.get("description"),
+            status=_status(spec.get("status"), where),
         )
     default = str(data.get("default_collection", DEFAULT_COLLECTION))
     _in_file(path, "default_collection", lambda: check_name("eine Sammlung", default))
@@ -162,6 +166,17 @@ def load_collections(path: Path) -> CollectionsConfig:
             "Die Zeile löschen und die Sammlung unter [collections.NAME] mit departments = [\"*\"] eintragen."
         )
     return CollectionsConfig(collections=collections, departments=dict(departments), default=default)
+
+
+def _status(value: object, where: str) -> str | None:
+    """A collection's declared status, checked here so a typo fails at start instead of ranking nothing."""
+    if value is None:
+        return None
+    status = declared_status(str(value))
+    if status is None:
+        raise CollectionsError(f"{where}.status: unbekannter Status {value!r}; z. B. \"in Kraft\", \"Entwurf\", "
+                               "\"historisch\"")
+    return status
 
 
 def _in_file(path: Path, where: str, check: Callable[[], object]) -> None:

@@ -50,6 +50,8 @@ class Chunk:
     provenance: str | None = None  # archive Provenienz
     valid_from: str | None = None  # ISO date
     valid_until: str | None = None  # ISO date
+    status: str | None = None  # 'in_force', 'proposal', 'historical' (core.validity); None: unknown
+    replaced_by: str | None = None  # the successor, as the document names it
     source_url: str | None = None  # where the original is published
     law: str | None = None  # a law's abbreviation (juris 'jurabk'), e.g. 'BMG'
     doc_type: str | None = None
@@ -80,7 +82,8 @@ _OPTIONAL_INT = ("page", "page_end")
 # meta), so an index written before the typed record reads the same, without a rebuild.
 _TEXT_KEYS = {
     "section": "section", "reference": "drucksache", "signature": "signatur", "provenance": "provenienz",
-    "valid_from": "valid_from", "valid_until": "valid_to", "source_url": "url", "law": "jurabk",
+    "valid_from": "valid_from", "valid_until": "valid_to", "status": "status", "replaced_by": "replaced_by",
+    "source_url": "url", "law": "jurabk",
     "doc_type": "doc_type", "issuer": "issuer", "date": "date", "language": "language", "kind": "kind",
     "access": "access", "content_hash": "content_hash", "ingested_at": "ingested_at",
 }

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from core.clock import now_iso
 from core.index import Index
+from core.validity import document_status
 from ingest.chunking import chunk_document
 from ingest.discovery import discover
 from ingest.loaders import LoadError, supported_suffixes
@@ -112,6 +113,8 @@ class Ingestor:
         """
         s = self.settings
         shape = f"{s.chunk_size}|{s.chunk_overlap}|{PARSER_VERSION}|{collection}"
+        if status := self._collection_status(collection):  # its chunks carry it; without one: as before
+            shape += f"|{status}"
         try:
             stat = path.stat()
             if stat.st_size > s.max_file_mb * 1_000_000:
@@ -239,6 +242,9 @@ class Ingestor:
             "ingested_at": now_iso(),
         }
         document.pop("pages", None)
+        status = document_status(document.get("status"), document.get("doc_type"),
+                                 self._collection_status(item.collection))
+        document["status"] = status or ""  # an empty value is no field: unknown
         chunks = chunk_document(doc, collection=item.collection, chunk_size=self.settings.chunk_size,
                                 chunk_overlap=self.settings.chunk_overlap, document=document)
         with tqdm(total=len(chunks), desc=f"  {item.source[-40:]}", unit="Chunk", leave=False,
@@ -256,6 +262,10 @@ class Ingestor:
                             fingerprint=item.fingerprint, title=doc.title, kind=doc.kind, chunks=chunks)
         store.delete(sorted(stale - new_ids))
         return FileResult(item.source, item.status, item.collection, len(chunks))
+
+    def _collection_status(self, collection: str) -> str | None:
+        declared = self.index.collections.collections.get(collection)
+        return declared.status if declared else None
 
     def remove(self, doc_id: str) -> bool:
         """Take one document out of the index (the admin console's delete); False if it is not indexed."""

@@ -1,8 +1,9 @@
 """Metadata for a file that cannot carry its own (a PDF has no front matter): `<file>.meta.json` next to it.
 
-Keys are the front-matter keys (`drucksache`, `aktenzeichen`, `url`, `date`, `doc_type`, `issuer`, ...) plus
-`title`, which replaces the file's own title; other text keys are kept as extra chunk metadata. A sidecar is
-never ingested as a document itself; a broken one fails its file with a message naming the sidecar.
+Keys are the front-matter keys (`drucksache`, `aktenzeichen`, `url`, `date`, `doc_type`, `issuer`, `valid_from`,
+`valid_to`, `status`, `replaced_by`, ...) plus `title`, which replaces the file's own title; other text keys are
+kept as extra chunk metadata. A sidecar is never ingested as a document itself; a broken one fails its file
+with a message naming the sidecar.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from core.records import RESERVED_KEYS
 from ingest.loaders.common import LoadError
 
 SUFFIX = ".meta.json"
-ALLOWED_RESERVED = frozenset({"title", "drucksache", "signatur", "provenienz", "valid_from", "valid_to", "url",
-                              "jurabk", "doc_type", "issuer", "date", "language"})
+ALLOWED_RESERVED = frozenset({"title", "drucksache", "signatur", "provenienz", "valid_from", "valid_to", "status",
+                              "replaced_by", "url", "jurabk", "doc_type", "issuer", "date", "language"})
 
 
 def sidecar_path(path: Path) -> Path:

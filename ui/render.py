@@ -43,14 +43,19 @@ def source_card(source: Source, collection_title: str) -> str:
 
 def source_facts(source: Source, collection_title: str) -> list[str]:
     """What a source card says about the document besides its title: collection, and where the document
-    declares them its Drucksache or Aktenzeichen, archive Signatur and Provenienz, and validity."""
+    declares them its Drucksache or Aktenzeichen, archive Signatur and Provenienz, status, validity and
+    successor."""
     facts = [f"Sammlung: {collection_title}"]
     for label, value in (("Drucksache/Az.", source.reference), ("Signatur", source.signature),
                          ("Provenienz", source.provenance)):
         if value:
             facts.append(f"{label}: {value}")
+    if source.status_label:
+        facts.append(f"Status: {source.status_label}")
     if source.validity:
         facts.append(source.validity)
+    if source.replaced_by:
+        facts.append(f"ersetzt durch: {source.replaced_by}")
     return facts
 
 

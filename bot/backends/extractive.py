@@ -17,10 +17,13 @@ from dataclasses import dataclass
 
 from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
+from bot.models import Source
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
+from bot.validity import asks_for_plans
 from core.analysis import MONTHS, analyze
 from core.sentences import split_sentences
+from core.validity import HISTORICAL, PROPOSAL, german_date
 
 _LIST_MARK = re.compile(rf"^([-*•]|\(\d+[a-z]?\)|\d{{1,2}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 # a section heading that PDF text runs into the first sentence: "§ 4 Steuersätze (1) Die Steuer …"
@@ -44,11 +47,12 @@ class ExtractiveBackend(BaseBackend):
     name = "extractive"
 
     def __init__(self, max_sentences: int = MAX_SENTENCES, sources: int = 4, rank_decay: float = 0.3,
-                 other_source: float = 0.7) -> None:
+                 other_source: float = 0.7, proposal_weight: float = 0.6) -> None:
         self.max_sentences = max_sentences
         self.sources = sources  # how many of the best passages offer sentences
         self.rank_decay = rank_decay  # how much a lower-ranked passage's sentence is discounted
         self.other_source = other_source  # a second source supports only when nearly as good as the lead
+        self.proposal_weight = proposal_weight  # a proposal's sentences, unless the question asks for plans
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         chosen = self.select(request)
@@ -138,6 +142,9 @@ class ExtractiveBackend(BaseBackend):
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         kind = asked_type(request.search_query)
+        # a proposal the ranking kept first answers what no rule in force does ('Wie viele Hunde sind gemeldet?')
+        ranked_first = request.sources[0].status == PROPOSAL if request.sources else False
+        plans = asks_for_plans(request.search_query) or ranked_first
         total = sum(t.weight for t in request.terms.values()) or 1.0
         candidates = []
         for rank, source in enumerate(request.sources[:self.sources]):
@@ -146,6 +153,8 @@ class ExtractiveBackend(BaseBackend):
             prior = 1.0 if source.number in request.exact else 1.0 / (1.0 + self.rank_decay * rank)
             if request.exact and source.number not in request.exact:
                 prior *= 0.5
+            if source.status == PROPOSAL and not plans:
+                prior *= self.proposal_weight  # what applies leads; a proposal's sentence only where nothing does
             before = 0.0  # lexical score of the previous sentence, for one that refers back to it
             for position, sentence in enumerate(split_sentences(text)):
                 clean = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentence)).strip()
@@ -194,17 +203,40 @@ def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
     by_number = {s.number: s for s in request.sources}
     parts: list[str] = []
     current = None
+    noted: set[str] = set()  # documents whose successor was named (once per answer)
     for candidate in chosen:
         source = by_number[candidate.source]
         sentences = simplify_sentence(candidate.text) if request.style == "einfach" else [candidate.text]
         sentences = [s if s.endswith((".", "!", "?", ":")) else s.rstrip(",;") + "." for s in sentences]
         if candidate.source != current:
-            where = f", {source.location}" if source.location else ""
-            lead = "Laut" if current is None else "Ergänzend laut"
-            parts.append(f"{lead} „{source.title}“{where}:")
+            if current is not None:
+                parts += successor_note(by_number[current], noted)
+            parts.append(source_lead(source, first=current is None))
             current = candidate.source
         parts.extend(f"{s} [{candidate.source}]" for s in sentences)
-    return " ".join(parts)
+    return " ".join(parts + successor_note(by_number[current], noted))
 
 
-__all__ = ["ExtractiveBackend", "QueryTerm", "compose"]
+def source_lead(source: Source, first: bool) -> str:
+    """How the sentences of a source are introduced: what applies ('Laut „Satzung“, § 4:'), what is only
+    proposed ('Geplant (Beschlussvorlage DS 2025/0587):') or what applied until a date ('Bis 31.12.2023 galt
+    laut „Satzung“, § 4:'), so a proposal or an old version never reads as the rule in force."""
+    where = f", {source.location}" if source.location else ""
+    if source.status == PROPOSAL:
+        named = " ".join(part for part in (source.doc_type, source.reference) if part) or f"„{source.title}“"
+        return f"Geplant ({named}{where}):"
+    if source.status == HISTORICAL:
+        until = german_date(source.valid_until)
+        return f"{f'Bis {until}' if until else 'Früher'} galt laut „{source.title}“{where}:"
+    return f"{'Laut' if first else 'Ergänzend laut'} „{source.title}“{where}:"
+
+
+def successor_note(source: Source, noted: set[str]) -> list[str]:
+    """A cited document that names its successor says so after its sentences, once."""
+    if not source.replaced_by or source.path in noted:
+        return []
+    noted.add(source.path)
+    return [f"„{source.title}“ ist ersetzt durch {source.replaced_by}."]
+
+
+__all__ = ["ExtractiveBackend", "QueryTerm", "compose", "source_lead", "successor_note"]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # the document keys kept (front matter, HTML meta); `core.records.document_fields` maps them to chunk fields
-META_KEYS = ("doc_type", "issuer", "valid_from", "valid_to", "date", "drucksache", "aktenzeichen", "signatur",
-             "provenienz", "jurabk", "language", "url")
+META_KEYS = ("doc_type", "issuer", "valid_from", "valid_to", "status", "replaced_by", "date", "drucksache",
+             "aktenzeichen", "signatur", "provenienz", "jurabk", "language", "url")
 MIN_TEXT_CHARS = 40
 FEED = 1 << 20  # bytes fed to a streaming parser at a time
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ingest.loaders.common import FEED, LoadError, LoadLimits, MarkupCounter, elements_error, unpacked_error
+from ingest.loaders.common import (
+    FEED,
+    LoadError,
+    LoadLimits,
+    MarkupCounter,
+    elements_error,
+    pick_meta,
+    unpacked_error,
+)
 from ingest.models import Block, LoadedDocument
 from ingest.text_clean import normalize_whitespace
 
@@ -87,7 +95,10 @@ def load_docx(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
         else:
             prefix = "- " if "list" in style else ""
             blocks.append(Block(text=prefix + text, headings=tuple(h for _, h in stack)))
-    return LoadedDocument(source=source, title=title or path.stem, blocks=blocks, kind="docx")
+    # Word's own fields for what front matter declares elsewhere: Kategorie = type, Inhaltsstatus = status
+    props = document.core_properties
+    meta = pick_meta({"doc_type": (props.category or "").strip(), "status": (props.content_status or "").strip()})
+    return LoadedDocument(source=source, title=title or path.stem, blocks=blocks, kind="docx", meta=meta)
 
 
 def _docx_heading_level(style: str) -> int | None:

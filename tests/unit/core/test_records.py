@@ -17,6 +17,7 @@ EVERY_FIELD = make_chunk(
     title="Vorlage Radweg", ordinal=2, collection="rat", text_hash="abc", page=3, page_end=4, section="2.1 Kosten",
     heading_path=("2 Beschluss", "2.1 Kosten"), reference="2025/0412", signature="StAM U 1488/3",
     provenance="Tiefbauamt", valid_from="2025-01-01", valid_until="2027-12-31",
+    status="in_force", replaced_by="die Satzung von 2028",
     source_url="https://ratsinfo.musterstadt.de/vo/2025-0412.pdf", law="RadG", doc_type="Beschlussvorlage",
     issuer="Tiefbauamt", date="2025-03-12", language="de", kind="pdf", access="*", content_hash="f00d",
     ingested_at="2026-01-01T00:00:00", extra={"pages_without_text": "5", "flag": True, "weight": 0.5, "n": 2},
