@@ -19,6 +19,9 @@ from core.validity import declared_status
 
 ALL_DEPARTMENTS = "*"
 DEFAULT_COLLECTION = "allgemein"
+# The anonymous public (citizen mode) as a department: outside NAME_PATTERN, so no `[departments]` entry and
+# no users.toml account can carry it, and it reads exactly the collections marked `public = true`.
+PUBLIC = "@public"
 
 
 # Collection and department ids: they end up in paths, Chroma filters and URLs, so a fixed, plain set.
@@ -50,6 +53,7 @@ class Collection:
     contact: str | None = None
     description: str | None = None
     status: str | None = None  # the default status of its documents ('in Kraft'), see core.validity
+    public: bool = False  # readable in citizen mode; only an explicit `public = true` makes it so
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class CollectionsConfig:
     collections: dict[str, Collection] = field(default_factory=dict)
     departments: dict[str, str] = field(default_factory=dict)  # id -> display name
     default: str = DEFAULT_COLLECTION
+    contact: str | None = None  # the city's general contact, for answers without a collection's own
 
     def collection_for(self, source: str) -> str:
         """The collection of a corpus-relative path: first matching `paths` pattern, else its top folder."""
@@ -70,13 +75,16 @@ class CollectionsConfig:
         return top if top in self.collections else self.default
 
     def knows(self, department: str | None) -> bool:
-        return bool(department) and department in self.departments
+        return department == PUBLIC or (bool(department) and department in self.departments)
 
     def can_see(self, department: str | None, collection: str) -> bool:
-        """May a member of `department` search `collection`? Unknown, empty or undeclared: no."""
+        """May a member of `department` search `collection`? Unknown, empty or undeclared: no.
+        The public (`PUBLIC`) sees the collections marked public, and only those."""
         declared = self.collections.get(collection)
         if declared is None or not self.knows(department):
             return False
+        if department == PUBLIC:
+            return declared.public
         return ALL_DEPARTMENTS in declared.departments or department in declared.departments
 
     def visible_to(self, department: str | None) -> list[str]:
@@ -149,6 +157,9 @@ def load_collections(path: Path) -> CollectionsConfig:
         paths = spec.get("paths", [f"{name}/"])
         if not isinstance(paths, list):
             raise CollectionsError(f"{where}.paths muss eine Liste sein, z. B. [\"{name}/\"]")
+        public = spec.get("public", False)
+        if not isinstance(public, bool):  # "ja" or 1 must not open a collection to the public by accident
+            raise CollectionsError(f"{where}.public muss true oder false sein (ohne Anführungszeichen)")
         collections[name] = Collection(
             name=name,
             title=str(spec.get("title", name)),
@@ -157,6 +168,7 @@ def load_collections(path: Path) -> CollectionsConfig:
             contact=spec.get("contact"),
             description=spec.get("description"),
             status=_status(spec.get("status"), where),
+            public=public,
         )
     default = str(data.get("default_collection", DEFAULT_COLLECTION))
     _in_file(path, "default_collection", lambda: check_name("eine Sammlung", default))
@@ -165,7 +177,11 @@ def load_collections(path: Path) -> CollectionsConfig:
             f"{path}: undeclared_visible = true gibt es nicht mehr (nicht eingetragene Sammlungen sieht niemand). "
             "Die Zeile löschen und die Sammlung unter [collections.NAME] mit departments = [\"*\"] eintragen."
         )
-    return CollectionsConfig(collections=collections, departments=dict(departments), default=default)
+    contact = data.get("contact")
+    if contact is not None and not isinstance(contact, str):
+        raise CollectionsError(f"{path}: contact muss ein Text sein, z. B. \"Rathaus, Tel. 0123 456-0\"")
+    return CollectionsConfig(collections=collections, departments=dict(departments), default=default,
+                             contact=contact)
 
 
 def _status(value: object, where: str) -> str | None:

@@ -127,6 +127,14 @@ class Settings(BaseSettings):
     )
 
     # -- web app ---------------------------------------------------------------------------------
+    mode: Literal["staff", "citizen"] = Field(
+        "staff", description="'staff' (login, departments, admin console) or 'citizen' (public, no login: only "
+        "collections marked `public = true`, plain language by default, feedback as a rating only)."
+    )
+    citizen_rate_per_minute: int = Field(
+        10, ge=1, le=1000, description="Citizen mode: questions per client address and minute; more get a "
+        "friendly 'please wait'."
+    )
     host: str = Field("127.0.0.1", description="Address the web app binds to; 0.0.0.0 only behind a proxy.")
     port: int = Field(7860, ge=1, le=65535)
     users_file: Path | None = Field(

@@ -81,6 +81,31 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) ->
         yield RunningApp(url, data, data / "uploads", log)
 
 
+CITIZEN_RATE = 4  # questions per minute and address in the citizen app: the browser test runs into it
+
+
+@pytest.fixture(scope="session")
+def citizen_app(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[RunningApp]:
+    """The real app in citizen mode (`AUSKUNFT_MODE=citizen`), without a users file, on its own port."""
+    root = tmp_path_factory.mktemp("citizen")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    data = root / "data"
+    port = free_port()
+    env = {
+        "AUSKUNFT_MODE": "citizen",
+        "AUSKUNFT_CITIZEN_RATE_PER_MINUTE": str(CITIZEN_RATE),
+        "AUSKUNFT_DATA_DIR": str(data),
+        "AUSKUNFT_CORPUS_DIR": str(corpus),
+        "AUSKUNFT_EMBEDDING_CACHE": str(EMBED_CACHE),
+        "AUSKUNFT_PORT": str(port),
+    }
+    url = f"http://127.0.0.1:{port}"
+    log = root / "app.log"
+    with running([sys.executable, str(REPO / "app.py")], f"{url}/health", timeout=900, env=env, log=log):
+        yield RunningApp(url, data, data / "uploads", log)
+
+
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path) -> Iterator[object]:
     from playwright.sync_api import sync_playwright

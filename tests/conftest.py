@@ -45,7 +45,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> Index:
     return open_index(settings, embedder=embedder)
 
 
-LATE_FIXTURES = frozenset({"app_server", "browser", "context"})
+LATE_FIXTURES = frozenset({"app_server", "citizen_app", "browser", "context"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -75,7 +75,8 @@ def respond(services: Services, account: Account | None, question: str, messages
     new_state = ChatState(
         turns=[*state.turns, (question, answer.text)],
         answers=[*state.answers, {"question": question, "answer": answer.text, "sources": source_lines(answer),
-                                  "abstained": answer.abstained}],
+                                  "abstained": answer.abstained,
+                                  "collections": [s.collection for s in answer.sources]}],
     )
     yield ChatUpdate(shown, sources_html(answer, services.collection_titles()), new_state, "")
 
@@ -89,6 +90,11 @@ def give_feedback(services: Services, account: Account | None, rating: int, comm
     if not 0 <= turn < len(state.answers):
         return "Es gibt noch keine Antwort, die Sie bewerten könnten."
     last = state.answers[turn]
+    if services.citizen:
+        # The public's feedback is the rating alone: a question or comment from an anonymous citizen may
+        # name people, and nobody could ever be asked about it (see docs/datenschutz.md).
+        services.logbook.record_feedback(rating, "", "", [])
+        return "Danke für Ihre Bewertung!"
     user = account.name if services.settings.feedback_with_user else None
     services.logbook.record_feedback(
         rating, str(last["question"]), str(last["answer"]), list(last["sources"]),  # type: ignore[arg-type]

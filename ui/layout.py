@@ -172,16 +172,21 @@ def _chat_tab(settings: Settings, state: Any) -> ChatTab:
                     thumbs_down = gr.Button("👎 Nicht hilfreich", elem_id="nicht-hilfreich")
                 feedback_status = gr.Markdown(elem_id="bewertung-status")
         with gr.Column(scale=2):
-            style = gr.Radio(list(STYLE_CHOICES), value="standard", label="Antwortstil",
-                             info="„Einfache Sprache“: kurze Sätze, einfache Wörter.", elem_id="stil")
-            language = gr.Dropdown(list(LANGUAGE_CHOICES), value="de", label="Sprache der Antwort",
-                                   elem_id="sprache")
+            style, language = answer_options("standard")
             collections = gr.CheckboxGroup([], label="In diesen Sammlungen suchen",
                                            info="Keine Auswahl: alle für Sie freigegebenen.", elem_id="sammlungen")
             gr.Markdown("### Quellen")
             sources = gr.HTML(EMPTY_SOURCES, elem_id="quellen")
     return ChatTab(state, chatbot, question, ask, new_chat, status, comment, thumbs_up, thumbs_down,
                    feedback_status, style, language, collections, sources)
+
+
+def answer_options(style: str) -> tuple[Any, Any]:
+    """The answer style and language choices, shared by the staff page and the citizen page."""
+    chosen_style = gr.Radio(list(STYLE_CHOICES), value=style, label="Antwortstil",
+                            info="„Einfache Sprache“: kurze Sätze, einfache Wörter.", elem_id="stil")
+    language = gr.Dropdown(list(LANGUAGE_CHOICES), value="de", label="Sprache der Antwort", elem_id="sprache")
+    return chosen_style, language
 
 
 def _admin_tab(settings: Settings) -> AdminTab:

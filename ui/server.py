@@ -3,12 +3,15 @@
 Our `/login` (throttled, password hashes from the users file) issues Gradio's session cookie; Gradio
 guards the UI with it and the document route reads the same session, so a source link opens only for
 users whose department may see that collection. Sessions expire after `session_hours`.
+
+Citizen mode (`mode = "citizen"`) serves the public page instead: no login (Gradio's login, logout and
+upload routes are removed), everyone is the anonymous public account, documents only from public collections.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -16,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount
 
+from ui.citizen_page import CITIZEN_CSS, build_citizen_ui
 from ui.documents import DOCUMENT_ROUTE, DocumentNotFound, document_page, resolve_document
 from ui.layout import CSS, THEME, build_ui
 from ui.security import SecurityMiddleware, SessionTokens, audit, audit_name
@@ -33,6 +37,8 @@ WRONG_LOGIN = "Benutzername oder Passwort falsch. / Incorrect credentials."
 ADDRESS_FACTOR = 4
 # Schema and route listings: no use to staff, a map for an attacker. FastAPI adds these to Gradio's app.
 SCHEMA_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# Citizen mode has no accounts and no file inputs: these Gradio routes would only be a surface to probe.
+CITIZEN_HIDDEN_ROUTES = {"/login", "/logout", "/gradio_api/upload", "/gradio_api/upload_progress", "/upload"}
 
 
 def create_app(services: Services) -> FastAPI:
@@ -54,14 +60,27 @@ def create_app(services: Services) -> FastAPI:
                              "backend": services.backend_name})
 
     _add_document_route(app, services, current_account)
-    if not settings.trusted_header and services.users is not None:
+    if not services.citizen and not settings.trusted_header and services.users is not None:
         _add_login_route(app, services, gradio_app)  # our /login answers before Gradio's
+    if services.citizen:
+        _hide_routes(app, CITIZEN_HIDDEN_ROUTES)
     _mount_gradio(app, services, gradio_app)
     # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityMiddleware(  # type: ignore[method-assign]
         build_stack(), allowed_origins=settings.allowed_origins)
     return app
+
+
+def _hide_routes(app: FastAPI, paths: set[str]) -> None:
+    """Answer 404 for `paths` before any route sees them: Gradio registers them on routers that newer
+    FastAPI versions no longer flatten into one list, so filtering the routes would miss them."""
+
+    @app.middleware("http")
+    async def hide(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.url.path.rstrip("/") in paths:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        return await call_next(request)
 
 
 def _add_document_route(app: FastAPI, services: Services,
@@ -93,12 +112,14 @@ def _add_document_route(app: FastAPI, services: Services,
 def _mount_gradio(app: FastAPI, services: Services, gradio_app: list[object]) -> None:
     """The Gradio page at `/`, guarded by the login (or the proxy's header), with expiring sessions."""
     settings = services.settings
-    blocks = build_ui(services)
+    blocks = build_citizen_ui(services) if services.citizen else build_ui(services)
     # Deliberate queue settings: answers share the model and the index connections (see the settings);
     # a bounded line answers "queue full" at once instead of letting waits grow without limit.
     blocks.queue(default_concurrency_limit=settings.queue_concurrency, max_size=settings.queue_max_size)
     auth_options: dict[str, object] = {}
-    if settings.trusted_header:
+    if services.citizen:
+        pass  # the public page: no login at all
+    elif settings.trusted_header:
         auth_options["auth_dependency"] = lambda request: (
             account.name if (account := services.signed_in(None, request.headers)) else None)
     elif services.users is not None:
@@ -109,7 +130,8 @@ def _mount_gradio(app: FastAPI, services: Services, gradio_app: list[object]) ->
             f"Anmeldung {settings.login_lockout_minutes:g} Minuten gesperrt.")
     # Gradio's own upload limit sits above ours so that our German message explains a refusal.
     gr.mount_gradio_app(
-        app, blocks, path="/", css=CSS, theme=THEME, footer_links=[], ssr_mode=False, js=PAGE_LANGUAGE,
+        app, blocks, path="/", css=CSS + (CITIZEN_CSS if services.citizen else ""), theme=THEME, footer_links=[],
+        ssr_mode=False, js=PAGE_LANGUAGE,
         max_file_size=f"{int(settings.max_upload_mb * 2 + 5)}mb", allowed_paths=[], **auth_options,
     )
     gradio_app.extend(r.app for r in app.routes if isinstance(r, Mount) and hasattr(r.app, "tokens"))

@@ -16,12 +16,15 @@ from bot.services import Engine
 from core.catalog import Catalog
 from core.embed import Embedder
 from core.index import Index
-from core.permissions import CollectionsConfig
+from core.permissions import PUBLIC, CollectionsConfig
 from core.settings import Settings
 from ui.users import Account, UserDirectory
 
 # Single-user demo without a users file: the person at the machine may manage and read everything.
 DEMO_ACCOUNT = Account(name="demo", department=None, admin=True, display_name="Demo-Benutzer", read_all=True)
+# Citizen mode: everyone is this one anonymous account; the `PUBLIC` department reads exactly the collections
+# marked `public = true`, through the same permission rule as staff (search and document route alike).
+CITIZEN_ACCOUNT = Account(name="buerger", department=PUBLIC, display_name="Bürgerin oder Bürger")
 
 # (label in the UI, value the answer engine takes)
 STYLE_CHOICES: tuple[tuple[str, str], ...] = (("Standard", "standard"), ("Einfache Sprache", "einfach"))
@@ -80,18 +83,25 @@ class Services:
         self.index.close()
 
     @property
+    def citizen(self) -> bool:
+        """Public citizen mode: no login, no admin console, only public collections."""
+        return self.settings.mode == "citizen"
+
+    @property
     def demo(self) -> bool:
-        return self.users is None and not self.settings.trusted_header
+        return self.users is None and not self.settings.trusted_header and not self.citizen
 
     def account(self, username: str | None) -> Account | None:
-        """The account of a user name; in demo mode everyone is the demo admin."""
+        """The account of a user name; in demo mode everyone is the demo admin, in citizen mode the public."""
+        if self.citizen:  # before anything else: no users file or header may make a citizen staff
+            return CITIZEN_ACCOUNT
         if self.demo:
             return DEMO_ACCOUNT
         return self.users.get(username) if self.users else None
 
     def signed_in(self, session_user: str | None, headers: Mapping[str, str]) -> Account | None:
         """Who sends a request: the proxy's header in trusted-header mode, else the login session's user."""
-        if self.settings.trusted_header:
+        if self.settings.trusted_header and not self.citizen:
             return self.account(headers.get(self.settings.trusted_header))
         return self.account(session_user)
 

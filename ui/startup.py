@@ -28,8 +28,15 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
         index = open_index(settings, embedder=embedder)
     except CollectionsError as exc:
         raise StartupError(str(exc)) from exc
+    if settings.mode == "citizen" and not any(c.public for c in index.collections.collections.values()):
+        index.close()  # fail closed, but say so: a public page that can answer nothing helps nobody
+        raise StartupError(
+            f"Bürgermodus (mode = \"citizen\"): keine Sammlung in {settings.collections_path} ist mit "
+            "public = true freigegeben. Die öffentlichen Sammlungen dort markieren (nie interne oder Personal).")
     try:
-        users = load_users(settings.users_path, index.collections.departments)
+        # Citizen mode knows no accounts: a users file lying in data_dir must not make anyone staff.
+        users = None if settings.mode == "citizen" else load_users(settings.users_path,
+                                                                   index.collections.departments)
         if settings.ingest_on_start:
             targets = ingest_targets(settings)
             if targets:
@@ -58,7 +65,7 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
         index.close()
         raise
     notices = []
-    if users is None and not settings.trusted_header:
+    if users is None and not settings.trusted_header and settings.mode != "citizen":
         notices.append(f"Demo-Modus: ohne Anmeldung, alle Sammlungen sichtbar (keine Benutzerdatei "
                        f"{settings.users_path}).")
     return Services.of(engine, users, notices)

@@ -1,4 +1,5 @@
-"""Login throttling: growing waits, then a lockout, per key (a user name or a client address).
+"""Login throttling: growing waits, then a lockout, per key (a user name or a client address); and the
+citizen mode's plain rate limit of questions per client address (`RateLimit`).
 
 Pure bookkeeping with an injectable clock: the server asks `check` before it verifies a password and
 reports the outcome with `failed` / `succeeded`; nothing here sleeps, so a refused try costs no worker.
@@ -112,3 +113,39 @@ class LoginThrottle:
             self._record(key, now)
         while len(self._records) >= MAX_KEYS:  # still full of live records: drop the oldest
             del self._records[next(iter(self._records))]
+
+
+class RateLimit:
+    """At most `limit` actions per key (a client address) within `window` seconds, as a sliding window.
+
+    `take` counts an allowed action and answers 0.0, or refuses without counting and answers the seconds
+    until the oldest action leaves the window; nothing sleeps, so a refused question costs no worker.
+    """
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be at least 1 and window positive")
+        self.limit, self.window = limit, window
+        self.clock = clock
+        self._times: dict[str, list[float]] = {}
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        times = [t for t in self._times.get(key, ()) if now - t < self.window]
+        if times:
+            self._times[key] = times
+        else:
+            self._times.pop(key, None)
+        return times
+
+    def take(self, key: str) -> float:
+        now = self.clock()
+        times = self._recent(key, now)
+        if len(times) >= self.limit:
+            return times[0] + self.window - now
+        if not times and len(self._times) >= MAX_KEYS:
+            for other in list(self._times):
+                self._recent(other, now)
+            while len(self._times) >= MAX_KEYS:  # still full of live keys: forget the oldest
+                del self._times[next(iter(self._times))]
+        self._times.setdefault(key, []).append(now)
+        return 0.0
