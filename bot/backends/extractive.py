@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
+from bot.procedure import Procedure, markdown
+from bot.procedure_assembly import assemble, topic_terms
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
 from core.analysis import MONTHS, analyze
@@ -59,7 +61,17 @@ class ExtractiveBackend(BaseBackend):
             result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
         for candidate in sorted(chosen, key=lambda c: -c.score):  # each source marks its best sentence
             result.highlights.setdefault(candidate.source, candidate.text)
+        if request.procedure and (procedure := self.procedure(request)):
+            result.procedure = procedure
+            yield procedure_text(chosen, procedure, request)
+            return
         yield compose(chosen, request)
+
+    @staticmethod
+    def procedure(request: AnswerRequest) -> Procedure:
+        """A how-to question: the checklist assembled from the passages (bot.procedure_assembly)."""
+        topic = topic_terms((t.weight, t.variants) for t in request.terms.values())
+        return assemble(request.sources, request.passages, topic, request.contacts)
 
     def select(self, request: AnswerRequest) -> list[_Candidate]:
         """The lead sentence first, then at most two supporting ones (list items of a lead that announces
@@ -205,6 +217,17 @@ def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
             current = candidate.source
         parts.extend(f"{s} [{candidate.source}]" for s in sentences)
     return " ".join(parts)
+
+
+def procedure_text(chosen: list[_Candidate], procedure: Procedure, request: AnswerRequest) -> str:
+    """The answer's sentences that the checklist does not already hold, then the checklist."""
+    covered = [_folded(i.text.removesuffix(" …")) for items in procedure.sections.values() for i in items]
+    lead = [c for c in chosen if not any(_folded(c.text).startswith(item) for item in covered)]
+    return "\n\n".join(part for part in (compose(lead, request), markdown(procedure)) if part)
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
 
 
 __all__ = ["ExtractiveBackend", "QueryTerm", "compose"]
