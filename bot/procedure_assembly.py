@@ -41,6 +41,9 @@ _OFFICE = re.compile(r"\bzuständig(e|en)?\s+(ist|sind|für)\b|\b(ist|sind)\s+(\
                      r"\b(tel\.|telefon|fax)\s*:?\s*\+?\d|\b\w+(straße|str\.|platz|weg|allee|ring)\s+\d+|"
                      r"\b\d{5}\s+[A-ZÄÖÜ]|[\w.-]+@[\w-]+\.\w+|\bzimmer\s+\d", re.I)
 _STEP = re.compile(r"\b(zuerst|zunächst|anschließend|danach|im nächsten schritt|sobald|nachdem)\b|"
+                   # 'ist … zu stellen', 'sind … anzugeben': what one has to do
+                   r"\b(ist|sind)\b[^.;]{0,100}\b(zu (?!(den|einen|ihren|allen|diesen)\b)[a-zäöüß]{3,}en|"
+                   r"[a-zäöüß]+zu[a-zäöüß]+en)\b|"
                    r"^(bitte\s+)?(?!beachten)[A-ZÄÖÜ][a-zäöüß]+(en|e)\s+sie\b|\b(der|den|ihren|einen|ein)\s+antrag\b"
                    r"[^.]{0,80}\b(zu stellen|gestellt werden|einzureichen|eingereicht werden|abzugeben|gewährt)\b|"
                    r"\w*(vordruck|formular)\w*\b[^.]{0,60}\b(erhalten sie|erhältlich)\b|"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.procedure import Procedure, markdown
-from bot.procedure_assembly import assemble, topic_terms
+from bot.procedure_assembly import assemble, contributing, topic_terms
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
 from core.analysis import MONTHS, analyze
@@ -70,8 +70,7 @@ class ExtractiveBackend(BaseBackend):
     @staticmethod
     def procedure(request: AnswerRequest) -> Procedure:
         """A how-to question: the checklist assembled from the passages (bot.procedure_assembly)."""
-        topic = topic_terms((t.weight, t.variants) for t in request.terms.values())
-        return assemble(request.sources, request.passages, topic, request.contacts)
+        return assemble(request.sources, request.passages, _topic(request), request.contacts)
 
     def select(self, request: AnswerRequest) -> list[_Candidate]:
         """The lead sentence first, then at most two supporting ones (list items of a lead that announces
@@ -220,10 +219,18 @@ def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
 
 
 def procedure_text(chosen: list[_Candidate], procedure: Procedure, request: AnswerRequest) -> str:
-    """The answer's sentences that the checklist does not already hold, then the checklist."""
+    """The answer's sentences that the checklist does not already hold, from the documents the checklist
+    drew on (a sentence of an off-topic document stays out), then the checklist."""
     covered = [_folded(i.text.removesuffix(" …")) for items in procedure.sections.values() for i in items]
-    lead = [c for c in chosen if not any(_folded(c.text).startswith(item) for item in covered)]
+    documents = {s.path for s in contributing(request.sources, request.passages, _topic(request))}
+    paths = {s.number: s.path for s in request.sources}
+    lead = [c for c in chosen if paths.get(c.source) in documents
+            and not any(_folded(c.text).startswith(item) for item in covered)]
     return "\n\n".join(part for part in (compose(lead, request), markdown(procedure)) if part)
+
+
+def _topic(request: AnswerRequest) -> list[tuple[float, frozenset[str]]]:
+    return topic_terms((t.weight, t.variants) for t in request.terms.values())
 
 
 def _folded(text: str) -> str:
