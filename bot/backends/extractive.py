@@ -61,7 +61,8 @@ class ExtractiveBackend(BaseBackend):
             result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
         for candidate in sorted(chosen, key=lambda c: -c.score):  # each source marks its best sentence
             result.highlights.setdefault(candidate.source, candidate.text)
-        if request.procedure and (procedure := self.procedure(request)):
+        # Einfache Sprache splits and shortens sentences; quoted checklist items are not simplified yet
+        if request.procedure and request.style != "einfach" and (procedure := self.procedure(request)):
             result.procedure = procedure
             yield procedure_text(chosen, procedure, request)
             return
