@@ -24,7 +24,8 @@ from bot.citations import (
 )
 from bot.conversation import condense
 from bot.logbook import Logbook
-from bot.models import Answer, Hit
+from bot.models import Answer, Hit, Source
+from bot.procedure import is_procedure_question, structured
 from bot.ranker import LinearModel
 from bot.retrieval import CandidatePool, HybridRetriever, QueryTerms
 from core.index import Index
@@ -126,6 +127,7 @@ class Assistant:
             terms=self._answer_terms(terms),
             exact={s.number for s, h in zip(sources, hits, strict=True) if h.exact},
             style=style, language=language, history=history,
+            procedure=is_procedure_question(question), contacts=self._declared_contacts(sources),
         )
         result = BackendResult()
         pieces = []
@@ -133,6 +135,8 @@ class Assistant:
             pieces.append(piece)
             yield piece
         text = drop_invalid_markers("".join(pieces).strip(), {s.number for s in sources})
+        if request.procedure and result.procedure is None:  # a language model wrote the headings: check them
+            text, result.procedure = structured(text, passages)
         highlights = result.highlights or supporting_sentences(text, passages)
         sources = make_sources(hits, {hits[n - 1].id: h for n, h in highlights.items() if n <= len(hits)},
                                self.links)
@@ -142,7 +146,7 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - started) * 1000
         yield Answer(question=question, text=text, sources=shown, backend=self.backend.name, style=style,
                      search_query=search_query, flagged=flagged, hits=hits, timings_ms=timings,
-                     notice=result.notice)
+                     notice=result.notice, procedure=result.procedure)
 
     # -- helpers ----------------------------------------------------------------------------------
     @staticmethod
@@ -221,6 +225,12 @@ class Assistant:
             if following and following.section == hit.chunk.section:
                 return f"{hit.text} {following.text}"
         return hit.text
+
+    def _declared_contacts(self, sources: Sequence[Source]) -> dict[str, tuple[str, str]]:
+        """Title and contact of each cited collection that declares one (collections.toml)."""
+        declared = self.index.collections.collections
+        return {s.collection: (declared[s.collection].title, declared[s.collection].contact) for s in sources
+                if s.collection in declared and declared[s.collection].contact}
 
     def _contacts(self, hits: list[Hit]) -> list[str]:
         for hit in hits[:1]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.records import Chunk
 from core.validity import label
+
+if TYPE_CHECKING:
+    from bot.procedure import Procedure
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str | None = None
+    procedure: Procedure | None = None  # a how-to question's Unterlagen, Schritte, Fristen … (bot.procedure)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +119,7 @@ class Answer:
             "search_query": self.search_query,
             "flagged": self.flagged,
             "notice": self.notice,
+            "procedure": self.procedure.to_dict() if self.procedure else None,
             "timings_ms": self.timings_ms,
             "sources": [s.__dict__ | {"location": s.location, "status_label": s.status_label} for s in self.sources],
         }

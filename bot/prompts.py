@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.backends.base import LANGUAGES, AnswerRequest
+from bot.procedure import PROMPT_RULE
 
 SYSTEM = """Du bist „Auskunft“, der Wissensassistent der Stadtverwaltung. Du beantwortest Fragen von \
 Beschäftigten ausschließlich mit den nummerierten Quellen unten.
@@ -55,6 +56,8 @@ def system_prompt(request: AnswerRequest) -> str:
         parts.append(STYLE_EINFACH)
     if request.language != "de":
         parts.append(LANGUAGE.format(language=LANGUAGES[request.language]))
+    if request.procedure:
+        parts.append(PROMPT_RULE)
     return "\n".join(parts)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.models import Source
+from bot.procedure import Procedure
 
 STYLES = ("standard", "einfach")
 LANGUAGES = {"de": "Deutsch", "en": "Englisch", "tr": "Türkisch", "uk": "Ukrainisch", "ar": "Arabisch",
@@ -34,6 +35,8 @@ class AnswerRequest:
     style: str = "standard"
     language: str = "de"
     history: list[tuple[str, str]] = field(default_factory=list)
+    procedure: bool = False  # a how-to question: answer under the procedure headings (bot.procedure)
+    contacts: dict[str, tuple[str, str]] = field(default_factory=dict)  # collection -> (title, declared contact)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class BackendResult:
 
     highlights: dict[int, str] = field(default_factory=dict)  # source number -> the sentence used
     notice: str | None = None
+    procedure: Procedure | None = None  # the structured answer, where the backend assembled one
 
 
 class AnswerBackend(Protocol):

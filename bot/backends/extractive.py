@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.models import Source
+from bot.procedure import Procedure, markdown
+from bot.procedure_assembly import assemble, contributing, topic_terms
 from bot.prompts import is_planted
 from bot.style import simplify_sentence
 from bot.validity import asks_for_plans
@@ -63,7 +65,17 @@ class ExtractiveBackend(BaseBackend):
             result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
         for candidate in sorted(chosen, key=lambda c: -c.score):  # each source marks its best sentence
             result.highlights.setdefault(candidate.source, candidate.text)
+        # Einfache Sprache splits and shortens sentences; quoted checklist items are not simplified yet
+        if request.procedure and request.style != "einfach" and (procedure := self.procedure(request)):
+            result.procedure = procedure
+            yield procedure_text(chosen, procedure, request)
+            return
         yield compose(chosen, request)
+
+    @staticmethod
+    def procedure(request: AnswerRequest) -> Procedure:
+        """A how-to question: the checklist assembled from the passages (bot.procedure_assembly)."""
+        return assemble(request.sources, request.passages, _topic(request), request.contacts)
 
     def select(self, request: AnswerRequest) -> list[_Candidate]:
         """The lead sentence first, then at most two supporting ones (list items of a lead that announces
@@ -237,6 +249,25 @@ def successor_note(source: Source, noted: set[str]) -> list[str]:
         return []
     noted.add(source.path)
     return [f"„{source.title}“ ist ersetzt durch {source.replaced_by}."]
+
+
+def procedure_text(chosen: list[_Candidate], procedure: Procedure, request: AnswerRequest) -> str:
+    """The answer's sentences that the checklist does not already hold, from the documents the checklist
+    drew on (a sentence of an off-topic document stays out), then the checklist."""
+    covered = [_folded(i.text.removesuffix(" …")) for items in procedure.sections.values() for i in items]
+    documents = {s.path for s in contributing(request.sources, request.passages, _topic(request))}
+    paths = {s.number: s.path for s in request.sources}
+    lead = [c for c in chosen if paths.get(c.source) in documents
+            and not any(_folded(c.text).startswith(item) for item in covered)]
+    return "\n\n".join(part for part in (compose(lead, request), markdown(procedure)) if part)
+
+
+def _topic(request: AnswerRequest) -> list[tuple[float, frozenset[str]]]:
+    return topic_terms((t.weight, t.variants) for t in request.terms.values())
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
 
 
 __all__ = ["ExtractiveBackend", "QueryTerm", "compose", "source_lead", "successor_note"]
