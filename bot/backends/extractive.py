@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.answer_type import asked_type, holds
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.prompts import is_planted
-from bot.style import simplify_sentence
+from bot.style import PlainReport, explanations, simplify_sentence
 from core.analysis import MONTHS, analyze
 from core.sentences import split_sentences
 
@@ -42,6 +42,7 @@ class _Candidate:
 
 class ExtractiveBackend(BaseBackend):
     name = "extractive"
+    quotes = True
 
     def __init__(self, max_sentences: int = MAX_SENTENCES, sources: int = 4, rank_decay: float = 0.3,
                  other_source: float = 0.7) -> None:
@@ -52,14 +53,15 @@ class ExtractiveBackend(BaseBackend):
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         chosen = self.select(request)
-        if request.style == "einfach":
-            result.notice = ("Einfache Sprache ohne Sprachmodell: Sätze werden gekürzt und geteilt, "
-                             "Fachwörter aber nicht erklärt.")
-        if request.language != "de":
-            result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
         for candidate in sorted(chosen, key=lambda c: -c.score):  # each source marks its best sentence
             result.highlights.setdefault(candidate.source, candidate.text)
-        yield compose(chosen, request)
+        report = PlainReport()
+        text = compose(chosen, request, report)
+        if request.style == "einfach" and chosen:
+            result.notice = report.notice()
+        if request.language != "de":  # the assistant refuses this before; a direct caller is told plainly
+            result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
+        yield text
 
     def select(self, request: AnswerRequest) -> list[_Candidate]:
         """The lead sentence first, then at most two supporting ones (list items of a lead that announces
@@ -187,16 +189,22 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
-    """Sentences in reading order, each with its citation; a short lead names the source."""
+def compose(chosen: list[_Candidate], request: AnswerRequest, report: PlainReport | None = None) -> str:
+    """Sentences in reading order, each with its citation; a short lead names the source. In plain language
+    every sentence is cut into statements that keep its citation, and a term the documents define is
+    explained after its first use, citing the defining passage."""
     if not chosen:
         return ""
+    report = report if report is not None else PlainReport()
+    plain = request.style == "einfach"
     by_number = {s.number: s for s in request.sources}
+    explained: set[str] = set()
     parts: list[str] = []
+    notes: list[str] = []  # explanations go last: a sentence that refers back ('Sie betragen …') keeps its referent
     current = None
     for candidate in chosen:
         source = by_number[candidate.source]
-        sentences = simplify_sentence(candidate.text) if request.style == "einfach" else [candidate.text]
+        sentences = simplify_sentence(candidate.text, report) if plain else [candidate.text]
         sentences = [s if s.endswith((".", "!", "?", ":")) else s.rstrip(",;") + "." for s in sentences]
         if candidate.source != current:
             where = f", {source.location}" if source.location else ""
@@ -204,7 +212,10 @@ def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
             parts.append(f"{lead} „{source.title}“{where}:")
             current = candidate.source
         parts.extend(f"{s} [{candidate.source}]" for s in sentences)
-    return " ".join(parts)
+        if plain:
+            notes.extend(f"{text} [{number}]" for text, number
+                         in explanations(" ".join(sentences), request.definitions, explained, report))
+    return " ".join(parts + notes)
 
 
 __all__ = ["ExtractiveBackend", "QueryTerm", "compose"]
