@@ -26,7 +26,7 @@ from bot.conversation import condense
 from bot.figures import unconfirmed_figures
 from bot.glossary import Definition, Glossary
 from bot.logbook import Logbook
-from bot.models import Answer, Hit
+from bot.models import Answer, Hit, Source
 from bot.ranker import LinearModel
 from bot.retrieval import CandidatePool, HybridRetriever, QueryTerms
 from core.index import Index
@@ -154,18 +154,21 @@ class Assistant:
                                             if n <= len(cited_hits)}, self.links)
         cited = cited_numbers(text)
         shown = [s for s in sources if s.number in cited] or sources[:len(hits)]
-        # German words cannot back a translation: there only the figures are checked
-        worded = unsupported_sentences(text, sources, passages) if language == "de" else []
-        # a written answer may change a figure; a source's title and page count as what it states
-        stated = {s.number: f"{s.title} {s.location or ''} {passages.get(s.number, '')}" for s in sources}
-        figured = [] if self.backend.quotes else unconfirmed_figures(text, stated)
-        flagged = list(dict.fromkeys([*worded, *figured]))
+        flagged = self._flagged(text, sources, passages, language)
         timings["answer"] = (time.perf_counter() - started) * 1000
         yield Answer(question=question, text=text, sources=shown, backend=self.backend.name, style=style,
                      search_query=search_query, flagged=flagged, hits=hits, timings_ms=timings,
                      notice=result.notice)
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _flagged(self, text: str, sources: list[Source], passages: dict[int, str], language: str) -> list[str]:
+        """Sentences their cited sources do not back: by words (German answers only: German words cannot
+        back a translation) and, for a written answer, by figures (a source's title and page count too)."""
+        worded = unsupported_sentences(text, sources, passages) if language == "de" else []
+        stated = {s.number: f"{s.title} {s.location or ''} {passages.get(s.number, '')}" for s in sources}
+        figured = [] if self.backend.quotes else unconfirmed_figures(text, stated)
+        return list(dict.fromkeys([*worded, *figured]))
+
     def _definitions(self, hits: list[Hit], passages: dict[int, str]) -> tuple[list[Hit], list[tuple[Definition, int]]]:
         """Terms of these passages that the documents define, each with the number of the source that defines
         it; a defining chunk that is not yet a source is added after the hits (cited only if used)."""
