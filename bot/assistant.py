@@ -23,6 +23,8 @@ from bot.citations import (
     unsupported_sentences,
 )
 from bot.conversation import condense
+from bot.figures import unconfirmed_figures
+from bot.glossary import Definition, Glossary
 from bot.logbook import Logbook
 from bot.models import Answer, Hit, Source
 from bot.procedure import is_procedure_question, structured
@@ -35,6 +37,13 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;)\]]\s*$")
+
+
+NEEDS_MODEL = ("Antworten in anderen Sprachen als Deutsch brauchen ein konfiguriertes Sprachmodell "
+               "(answer_backend = \"openai\" oder \"llamacpp\"); ohne Sprachmodell antwortet Auskunft nur auf "
+               "Deutsch. / Answers in languages other than German need a configured language model; without one, "
+               "Auskunft answers in German only.")
+GLOSSARY_TERMS = 4  # definitions offered to a plain-language answer (the extractive one uses at most two)
 
 
 class QuestionError(ValueError):
@@ -53,6 +62,7 @@ class Assistant:
         self.logbook = logbook
         self.abstainer = abstainer  # the learned decline decision; None: fixed thresholds
         self.links = links
+        self.glossary = Glossary()  # the corpus's own definitions, read when plain language is first asked
         self.thresholds = Thresholds(min_dense=settings.abstain_min_dense, min_known=settings.abstain_min_known,
                                      confident_dense=settings.abstain_confident_dense)
 
@@ -101,6 +111,8 @@ class Assistant:
                    collections: Sequence[str] | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the finished `Answer` last."""
         question = self._check(question, style, language)
+        if language != "de" and not self.backend.translates:
+            raise QuestionError(NEEDS_MODEL)
         history = history or []
         started = time.perf_counter()
         search_query = self._condense(question, history)
@@ -120,13 +132,15 @@ class Assistant:
                          style=style, search_query=search_query, hits=hits, timings_ms=timings)
             return
 
-        sources = make_sources(hits, links=self.links)
-        passages = {s.number: self._passage(h) for s, h in zip(sources, hits, strict=True)}
+        passages = {n: self._passage(h) for n, h in enumerate(hits, start=1)}
+        cited_hits, definitions = self._definitions(hits, passages) if style == "einfach" else (hits, [])
+        sources = make_sources(cited_hits, links=self.links)
+        passages |= {n: h.text for n, h in enumerate(cited_hits, start=1) if n not in passages}
         request = AnswerRequest(
-            question=question, search_query=search_query, sources=sources, passages=passages,
+            question=question, search_query=search_query, sources=sources[:len(hits)], passages=passages,
             terms=self._answer_terms(terms),
-            exact={s.number for s, h in zip(sources, hits, strict=True) if h.exact},
-            style=style, language=language, history=history,
+            exact={s.number for s, h in zip(sources, hits, strict=False) if h.exact},
+            style=style, language=language, history=history, definitions=definitions,
             procedure=is_procedure_question(question), contacts=self._declared_contacts(sources),
         )
         result = BackendResult()
@@ -138,17 +152,43 @@ class Assistant:
         if request.procedure and result.procedure is None:  # a language model wrote the headings: check them
             text, result.procedure = structured(text, passages)
         highlights = result.highlights or supporting_sentences(text, passages)
-        sources = make_sources(hits, {hits[n - 1].id: h for n, h in highlights.items() if n <= len(hits)},
-                               self.links)
+        if definitions:  # the defining passages are cited too: mark their sentence
+            highlights = supporting_sentences(text, passages) | result.highlights
+        sources = make_sources(cited_hits, {cited_hits[n - 1].id: h for n, h in highlights.items()
+                                            if n <= len(cited_hits)}, self.links)
         cited = cited_numbers(text)
-        shown = [s for s in sources if s.number in cited] or sources
-        flagged = unsupported_sentences(text, sources, passages)
+        shown = [s for s in sources if s.number in cited] or sources[:len(hits)]
+        flagged = self._flagged(text, sources, passages, language)
         timings["answer"] = (time.perf_counter() - started) * 1000
         yield Answer(question=question, text=text, sources=shown, backend=self.backend.name, style=style,
                      search_query=search_query, flagged=flagged, hits=hits, timings_ms=timings,
                      notice=result.notice, procedure=result.procedure)
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _flagged(self, text: str, sources: list[Source], passages: dict[int, str], language: str) -> list[str]:
+        """Sentences their cited sources do not back: by words (German answers only: German words cannot
+        back a translation) and, for a written answer, by figures (a source's title and page count too)."""
+        worded = unsupported_sentences(text, sources, passages) if language == "de" else []
+        stated = {s.number: f"{s.title} {s.location or ''} {passages.get(s.number, '')}" for s in sources}
+        figured = [] if self.backend.quotes else unconfirmed_figures(text, stated)
+        return list(dict.fromkeys([*worded, *figured]))
+
+    def _definitions(self, hits: list[Hit], passages: dict[int, str]) -> tuple[list[Hit], list[tuple[Definition, int]]]:
+        """Terms of these passages that the documents define, each with the number of the source that defines
+        it; a defining chunk that is not yet a source is added after the hits (cited only if used)."""
+        self.glossary.refresh(self.index.catalog)
+        numbers = {h.id: n for n, h in enumerate(hits, start=1)}
+        texts = [(h.doc_id, passages[n]) for n, h in enumerate(hits, start=1)]
+        chosen = self.glossary.explaining(texts, prefer=numbers, limit=GLOSSARY_TERMS)
+        missing = [d.chunk_id for d in chosen if d.chunk_id not in numbers]
+        extra = self.index.catalog.chunks(missing) if missing else {}
+        cited_hits = list(hits)
+        for chunk_id in dict.fromkeys(missing):
+            if chunk_id in extra:  # a chunk deleted since the glossary read it is skipped
+                cited_hits.append(Hit(chunk=extra[chunk_id], score=0.0))
+                numbers[chunk_id] = len(cited_hits)
+        return cited_hits, [(d, numbers[d.chunk_id]) for d in chosen if d.chunk_id in numbers]
+
     @staticmethod
     def _check(question: str, style: str, language: str) -> str:
         question = (question or "").strip()

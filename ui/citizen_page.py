@@ -55,7 +55,8 @@ def build_citizen_ui(services: Services, limit: RateLimit | None = None) -> gr.B
 def _layout(services: Services) -> CitizenPage:
     gr.Markdown("# Auskunft\nFragen an die Stadtverwaltung – jede Antwort nennt ihre Quelle.")
     with gr.Row(equal_height=True, elem_id="antwort-wahl"):  # the choices first, where nobody misses them
-        style, language = answer_options("einfach")  # plain language unless the citizen asks otherwise
+        # plain language unless the citizen asks otherwise
+        style, language = answer_options("einfach", services.translates)
     with gr.Column(elem_id="buerger-hinweis"):
         gr.Markdown(citizen.NOTICE, elem_id="automatisch")
         office = gr.Markdown(citizen.office_notice(services.collections), elem_id="zustaendig")

@@ -14,7 +14,7 @@ from ui import admin
 from ui.chat import ChatState
 from ui.events import wire_admin, wire_chat, wire_session
 from ui.render import EMPTY_SOURCES
-from ui.service import LANGUAGE_CHOICES, STYLE_CHOICES, Services
+from ui.service import STYLE_CHOICES, Services, language_choices
 from ui.users import Account
 
 CSS = """
@@ -132,7 +132,7 @@ def build_ui(services: Services) -> gr.Blocks:
         header = _header(services.demo)
         state = gr.State(ChatState())  # outside the tabs: inside `gr.Tabs` it showed every tab button twice
         with gr.Tabs():
-            chat = _chat_tab(services.settings, state)
+            chat = _chat_tab(services.settings, state, services.translates)
             console = _admin_tab(services.settings)
         wire_session(page, services, account_of, header, chat, console)
         wire_chat(services, account_of, chat)
@@ -148,7 +148,7 @@ def _header(demo: bool) -> Header:
     return Header(whoami=whoami, notice=gr.Markdown(elem_id="kopf-hinweis"))
 
 
-def _chat_tab(settings: Settings, state: Any) -> ChatTab:
+def _chat_tab(settings: Settings, state: Any, translates: bool) -> ChatTab:
     with gr.Tab("Fragen", id="fragen"), gr.Row():
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(
@@ -172,7 +172,7 @@ def _chat_tab(settings: Settings, state: Any) -> ChatTab:
                     thumbs_down = gr.Button("👎 Nicht hilfreich", elem_id="nicht-hilfreich")
                 feedback_status = gr.Markdown(elem_id="bewertung-status")
         with gr.Column(scale=2):
-            style, language = answer_options("standard")
+            style, language = answer_options("standard", translates)
             collections = gr.CheckboxGroup([], label="In diesen Sammlungen suchen",
                                            info="Keine Auswahl: alle für Sie freigegebenen.", elem_id="sammlungen")
             gr.Markdown("### Quellen")
@@ -181,11 +181,16 @@ def _chat_tab(settings: Settings, state: Any) -> ChatTab:
                    feedback_status, style, language, collections, sources)
 
 
-def answer_options(style: str) -> tuple[Any, Any]:
-    """The answer style and language choices, shared by the staff page and the citizen page."""
-    chosen_style = gr.Radio(list(STYLE_CHOICES), value=style, label="Antwortstil",
-                            info="„Einfache Sprache“: kurze Sätze, einfache Wörter.", elem_id="stil")
-    language = gr.Dropdown(list(LANGUAGE_CHOICES), value="de", label="Sprache der Antwort", elem_id="sprache")
+def answer_options(style: str, translates: bool) -> tuple[Any, Any]:
+    """The answer style and language choices, shared by the staff page and the citizen page: only what the
+    configured backend can do is offered (other languages need a language model)."""
+    plain = ("„Einfache Sprache“: kurze Sätze, eine Aussage je Satz, Fachwörter erklärt."
+             if translates else "„Einfache Sprache“: kurze Sätze, eine Aussage je Satz, Fachwörter mit "
+             "Erklärungen aus den Unterlagen; die Wörter bleiben die der Quelle.")
+    chosen_style = gr.Radio(list(STYLE_CHOICES), value=style, label="Antwortstil", info=plain, elem_id="stil")
+    language = gr.Dropdown(list(language_choices(translates)), value="de", label="Sprache der Antwort",
+                           info=None if translates else "Andere Sprachen brauchen ein Sprachmodell.",
+                           interactive=translates, elem_id="sprache")
     return chosen_style, language
 
 

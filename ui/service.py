@@ -40,6 +40,12 @@ LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (
 )
 
 
+def language_choices(translates: bool) -> tuple[tuple[str, str], ...]:
+    """The answer languages this installation can produce: without a language model only German (quoting
+    the German documents cannot translate them, so nothing else is offered)."""
+    return LANGUAGE_CHOICES if translates else LANGUAGE_CHOICES[:1]
+
+
 def ingest_targets(settings: Settings) -> list[Path]:
     """The folders an ingest covers (at start and from the admin console): corpus and uploads, where present."""
     return [p for p in (settings.corpus_dir, settings.uploads_dir) if p.is_dir()]
@@ -64,6 +70,11 @@ class Services:
         """The web app's view of the built engine (whose assistant links sources to the document route)."""
         return cls(settings=engine.settings, assistant=engine.assistant, index=engine.index, logbook=engine.logbook,
                    backend_name=engine.backend.name, users=users, notices=[*engine.notices, *notices])
+
+    @property
+    def translates(self) -> bool:
+        """Can the configured backend answer in other languages than German (a language model)?"""
+        return bool(self.assistant.backend.translates)
 
     @property
     def catalog(self) -> Catalog:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.models import Source
 from bot.procedure import Procedure
+
+if TYPE_CHECKING:
+    from bot.glossary import Definition
 
 STYLES = ("standard", "einfach")
 LANGUAGES = {"de": "Deutsch", "en": "Englisch", "tr": "Türkisch", "uk": "Ukrainisch", "ar": "Arabisch",
@@ -37,6 +40,8 @@ class AnswerRequest:
     history: list[tuple[str, str]] = field(default_factory=list)
     procedure: bool = False  # a how-to question: answer under the procedure headings (bot.procedure)
     contacts: dict[str, tuple[str, str]] = field(default_factory=dict)  # collection -> (title, declared contact)
+    # plain language: terms the documents define, each with the number of the source that defines it
+    definitions: list[tuple[Definition, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +60,8 @@ class AnswerBackend(Protocol):
     """
 
     name: str
+    translates: bool  # answers in another language than German (a language model does, quoting cannot)
+    quotes: bool  # every figure of its answers is copied from a source (no need to check them)
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         """Yield the answer text piece by piece; fill `result` on the way."""
@@ -77,6 +84,8 @@ class BaseBackend:
     """The defaults of the optional abilities: no rewriting, no judgement, always reachable."""
 
     name = "base"
+    translates = False
+    quotes = False
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         raise NotImplementedError

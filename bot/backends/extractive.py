@@ -21,7 +21,7 @@ from bot.models import Source
 from bot.procedure import Procedure, markdown
 from bot.procedure_assembly import assemble, contributing, topic_terms
 from bot.prompts import is_planted
-from bot.style import simplify_sentence
+from bot.style import PlainReport, explanations, simplify_sentence
 from bot.validity import asks_for_plans
 from core.analysis import MONTHS, analyze
 from core.sentences import split_sentences
@@ -47,6 +47,7 @@ class _Candidate:
 
 class ExtractiveBackend(BaseBackend):
     name = "extractive"
+    quotes = True
 
     def __init__(self, max_sentences: int = MAX_SENTENCES, sources: int = 4, rank_decay: float = 0.3,
                  other_source: float = 0.7, proposal_weight: float = 0.6) -> None:
@@ -58,11 +59,6 @@ class ExtractiveBackend(BaseBackend):
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         chosen = self.select(request)
-        if request.style == "einfach":
-            result.notice = ("Einfache Sprache ohne Sprachmodell: Sätze werden gekürzt und geteilt, "
-                             "Fachwörter aber nicht erklärt.")
-        if request.language != "de":
-            result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
         for candidate in sorted(chosen, key=lambda c: -c.score):  # each source marks its best sentence
             result.highlights.setdefault(candidate.source, candidate.text)
         # Einfache Sprache splits and shortens sentences; quoted checklist items are not simplified yet
@@ -70,7 +66,13 @@ class ExtractiveBackend(BaseBackend):
             result.procedure = procedure
             yield procedure_text(chosen, procedure, request)
             return
-        yield compose(chosen, request)
+        report = PlainReport()
+        text = compose(chosen, request, report)
+        if request.style == "einfach" and chosen:
+            result.notice = report.notice()
+        if request.language != "de":  # the assistant refuses this before; a direct caller is told plainly
+            result.notice = "Übersetzungen braucht ein Sprachmodell; die Antwort bleibt auf Deutsch."
+        yield text
 
     @staticmethod
     def procedure(request: AnswerRequest) -> Procedure:
@@ -208,17 +210,23 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
-    """Sentences in reading order, each with its citation; a short lead names the source."""
+def compose(chosen: list[_Candidate], request: AnswerRequest, report: PlainReport | None = None) -> str:
+    """Sentences in reading order, each with its citation; a short lead names the source. In plain language
+    every sentence is cut into statements that keep its citation, and a term the documents define is
+    explained after its first use, citing the defining passage."""
     if not chosen:
         return ""
+    report = report if report is not None else PlainReport()
+    plain = request.style == "einfach"
     by_number = {s.number: s for s in request.sources}
+    explained: set[str] = set()
     parts: list[str] = []
+    notes: list[str] = []  # explanations go last: a sentence that refers back ('Sie betragen …') keeps its referent
     current = None
     noted: set[str] = set()  # documents whose successor was named (once per answer)
     for candidate in chosen:
         source = by_number[candidate.source]
-        sentences = simplify_sentence(candidate.text) if request.style == "einfach" else [candidate.text]
+        sentences = simplify_sentence(candidate.text, report) if plain else [candidate.text]
         sentences = [s if s.endswith((".", "!", "?", ":")) else s.rstrip(",;") + "." for s in sentences]
         if candidate.source != current:
             if current is not None:
@@ -226,7 +234,10 @@ def compose(chosen: list[_Candidate], request: AnswerRequest) -> str:
             parts.append(source_lead(source, first=current is None))
             current = candidate.source
         parts.extend(f"{s} [{candidate.source}]" for s in sentences)
-    return " ".join(parts + successor_note(by_number[current], noted))
+        if plain:
+            notes.extend(f"{text} [{number}]" for text, number
+                         in explanations(" ".join(sentences), request.definitions, explained, report))
+    return " ".join(parts + successor_note(by_number[current], noted) + notes)
 
 
 def source_lead(source: Source, first: bool) -> str:

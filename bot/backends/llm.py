@@ -17,6 +17,7 @@ class _LlamaIndexChat(BaseBackend):
     """Shared streaming over a llama-index LLM (`stream_chat`)."""
 
     name = "llm"
+    translates = True
     llm: Any
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:

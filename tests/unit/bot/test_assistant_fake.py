@@ -48,7 +48,10 @@ def test_streaming_then_answer_with_checked_citations(assistant: Assistant) -> N
     answer = pieces[-1]
     assert "[9]" not in answer.text  # a marker pointing at no source is removed
     assert [s.number for s in answer.sources] == [1]  # only cited sources are shown
-    assert answer.flagged == ["Parkausweise kosten 30 Euro im Bürgerbüro."]
+    assert "Parkausweise kosten 30 Euro im Bürgerbüro." in answer.flagged  # not backed by the source's words
+    # a figure the cited passage does not state is flagged however well the words match
+    claim = "Die Hundesteuer beträgt 96 Euro für den ersten Hund."
+    assert (claim in answer.flagged) == ("96" not in assistant._passage(answer.hits[0]))
     assert answer.sources[0].highlight  # the supporting sentence of the source is marked
 
 
@@ -155,3 +158,4 @@ def test_the_llm_judgement_can_be_switched_off(fake_musterstadt: Index) -> None:
     assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     assert not assistant.ask("Hundesteuer erster Hund").abstained
     assert backend.judged == []
+

@@ -54,7 +54,7 @@ def test_prompt_numbers_sources_and_states_the_rules() -> None:
 
 
 def test_style_and_language_reach_the_system_prompt() -> None:
-    assert "Einfacher Sprache" in system_prompt(_request("x", style="einfach"))
+    assert "Leichter Sprache" in system_prompt(_request("x", style="einfach"))
     assert "Antworte auf Ukrainisch" in system_prompt(_request("x", language="uk"))
     assert "Antworte auf" not in system_prompt(_request("x"))
 
