@@ -65,6 +65,7 @@ def _source(number: int, hit: Hit, highlight: str, links: LinkBuilder) -> Source
         reference=chunk.reference or None,
         signature=chunk.signature or None,
         provenance=chunk.provenance or None,
+        date=chunk.date or None,
         valid_from=chunk.valid_from or None,
         valid_until=chunk.valid_until or None,
         source_url=chunk.source_url or None,

@@ -68,6 +68,7 @@ class Source:
     reference: str | None = None  # Drucksache or Aktenzeichen
     signature: str | None = None  # archive Signatur
     provenance: str | None = None  # archive Provenienz
+    date: str | None = None  # the document's date or period ('1954-07-12', '1921–1929')
     valid_from: str | None = None  # ISO date
     valid_until: str | None = None  # ISO date
     source_url: str | None = None  # where the original is published

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-ANALYZER_VERSION = "de-1"
+ANALYZER_VERSION = "de-2"  # de-2: long s and typographic ligatures folded (old prints, PDFs)
 # German month names: a "3. März" opening a line is a date, not a numbered list item
 MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 
@@ -17,6 +17,8 @@ _TOKEN = re.compile(r"§+|\d+[a-z]?\b|[^\W\d_]+", re.UNICODE)
 # ae/oe/ue typed for ä/ö/ü; not after a vowel or q, so "Steuer", "Dauer", "Quelle" stay as they are.
 _DIGRAPH = re.compile(r"(?<![aeiouäöüq])(ae|oe|ue)")
 _DIGRAPH_MAP = {"ae": "ä", "oe": "ö", "ue": "ü"}
+# Old typography and PDF text layers: long s ("Hochwaſſer") and ligature code points ("ﬁnden") as letters.
+_LETTERS = str.maketrans({"ſ": "s", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
 STOPWORDS = frozenset(
     """
@@ -42,8 +44,9 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=65536)  # the same words recur in every title, heading and passage
 def fold(word: str) -> str:
-    """Lower-case and unify spellings: 'Gebuehren' -> 'gebühren', 'Straße' stays (the stemmer maps ß)."""
-    word = word.lower()
+    """Lower-case and unify spellings: 'Gebuehren' -> 'gebühren', 'Hochwaſſer' -> 'hochwasser', 'Straße' stays
+    (the stemmer maps ß)."""
+    word = word.lower().translate(_LETTERS)
     return _DIGRAPH.sub(lambda m: _DIGRAPH_MAP[m.group(1)], word)
 
 

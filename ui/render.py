@@ -43,11 +43,11 @@ def source_card(source: Source, collection_title: str) -> str:
 
 def source_facts(source: Source, collection_title: str) -> list[str]:
     """What a source card says about the document besides its title: collection, and where the document
-    declares them its Drucksache or Aktenzeichen, archive Signatur and Provenienz, status, validity and
-    successor."""
+    declares them its Drucksache or Aktenzeichen, archive Signatur, date (or period) and Provenienz, status,
+    validity and successor."""
     facts = [f"Sammlung: {collection_title}"]
     for label, value in (("Drucksache/Az.", source.reference), ("Signatur", source.signature),
-                         ("Provenienz", source.provenance)):
+                         ("Datum", source.date), ("Provenienz", source.provenance)):
         if value:
             facts.append(f"{label}: {value}")
     if source.status_label:

@@ -1,9 +1,15 @@
-"""Word files (DOCX): headings from paragraph styles, tables as rows; the zip package checked first."""
+"""Word files (DOCX): headings from paragraph styles, tables as rows; the zip package checked first.
+
+Document keys come from the file's properties: the core properties title, category (the document type) and
+identifier (an archive Signatur), and custom properties (Word: Eigenschaften > Anpassen) named like the
+front-matter keys (`provenienz`, `date`, `issuer`, `aktenzeichen`, ...).
+"""
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from ingest.loaders.common import (
     FEED,
@@ -18,6 +24,9 @@ from ingest.models import Block, LoadedDocument
 from ingest.text_clean import normalize_whitespace
 
 _MAX_ZIP_ENTRIES = 10_000
+# core property -> document key: Word's own fields for what front matter declares elsewhere
+_CORE_KEYS = {"category": "doc_type", "identifier": "signatur", "content_status": "status"}
+_CUSTOM_PART = "/docProps/custom.xml"
 
 
 def _check_docx_package(path: Path, limits: LoadLimits) -> None:
@@ -95,10 +104,30 @@ def load_docx(path: Path, source: str, limits: LoadLimits) -> LoadedDocument:
         else:
             prefix = "- " if "list" in style else ""
             blocks.append(Block(text=prefix + text, headings=tuple(h for _, h in stack)))
-    # Word's own fields for what front matter declares elsewhere: Kategorie = type, Inhaltsstatus = status
-    props = document.core_properties
-    meta = pick_meta({"doc_type": (props.category or "").strip(), "status": (props.content_status or "").strip()})
-    return LoadedDocument(source=source, title=title or path.stem, blocks=blocks, kind="docx", meta=meta)
+    return LoadedDocument(source=source, title=title or path.stem, blocks=blocks, meta=_docx_meta(document),
+                          kind="docx")
+
+
+def _docx_meta(document: Any) -> dict[str, str]:
+    """The document keys of the core and custom properties; custom ones win (they are set on purpose)."""
+    from lxml import etree
+
+    core = document.core_properties
+    found = {key: normalize_whitespace(str(getattr(core, name) or "")) for name, key in _CORE_KEYS.items()}
+    for part in document.part.package.iter_parts():
+        if str(part.partname) != _CUSTOM_PART:
+            continue
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        try:
+            root = etree.fromstring(part.blob, parser)
+        except etree.LxmlError:
+            break  # broken custom properties cost the keys, not the document
+        for prop in root:
+            name = str(prop.get("name") or "").strip().lower()
+            value = normalize_whitespace(" ".join(prop.itertext()))
+            if name and value:
+                found[name] = value
+    return pick_meta(found)
 
 
 def _docx_heading_level(style: str) -> int | None:

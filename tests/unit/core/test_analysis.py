@@ -24,3 +24,11 @@ def test_inflections_share_a_stem_and_stopwords_go() -> None:
 def test_numbers_and_section_numbers_are_kept() -> None:
     terms = analyze("§ 17a BMG, 96 Euro")
     assert "17a" in terms and "96" in terms and "bmg" in terms
+
+
+@pytest.mark.parametrize(("old", "modern"), [("Hochwaſſer", "Hochwasser"), ("Bürgerſchaft", "Bürgerschaft"),
+                                             ("ﬁnden", "finden"), ("Auﬂage", "Auflage"), ("Stoﬀ", "Stoff"),
+                                             ("treﬄich", "trefflich"), ("Geﬆalt", "Gestalt")])
+def test_long_s_and_ligatures_of_old_prints_analyse_like_modern_letters(old: str, modern: str) -> None:
+    assert analyze(old) == analyze(modern)
+    assert analyze(f"das {old} der Stadt") == analyze(f"das {modern} der Stadt")

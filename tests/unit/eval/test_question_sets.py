@@ -28,3 +28,10 @@ def test_musterstadt_gold_and_evidence_exist_in_the_corpus(fake_musterstadt: Ind
     catalog = fake_musterstadt.catalog
     chunks = [chunk_row(c) for c in catalog.chunks(catalog.chunk_ids()).values()]
     assert problems_of(load_questions(MUSTERSTADT), chunks, fake_musterstadt.collections) == []
+
+
+def test_archive_gold_and_evidence_exist_in_the_corpus(fake_musterstadt: Index) -> None:
+    catalog = fake_musterstadt.catalog
+    chunks = [chunk_row(c) for c in catalog.chunks(catalog.chunk_ids()).values()]
+    questions = load_questions(REPO / "eval" / "questions" / "archiv.jsonl")
+    assert len(questions) >= 8 and problems_of(questions, chunks, fake_musterstadt.collections) == []

@@ -4,6 +4,7 @@ import pytest
 
 from ingest.loaders import LoadError, load_document
 
+from conftest import CORPUS
 from files import make_broken_files, make_docx, make_pdf
 
 pytestmark = pytest.mark.unit
@@ -40,6 +41,23 @@ def test_docx_headings_and_title(tmp_path: Path) -> None:
     doc = load_document(path, "personal/r.docx", MB)
     assert doc.title == "Reisekosten"
     assert [b.headings for b in doc.blocks] == [("1. Genehmigung",), ("2. Tagegeld",)]
+    assert doc.meta == {}  # no category, identifier or custom properties set
+
+
+def test_docx_keys_from_core_and_custom_properties() -> None:
+    """The shipped archive DOCX: category and identifier (core), Provenienz, date and issuer (custom)."""
+    doc = load_document(CORPUS / "archiv" / "archiv-verschoenerungsverein-1886-1913.docx", "archiv/v.docx", MB)
+    assert doc.title.startswith("Verzeichnungseinheit StAM E 3/1")
+    assert doc.meta == {"doc_type": "Archivgut", "signatur": "StAM E 3/1", "date": "1886–1913",
+                        "provenienz": "Verschönerungsverein Musterstadt e. V. (Depositum)",
+                        "issuer": "Stadtarchiv Musterstadt"}
+
+
+def test_old_prints_keep_long_s_and_ligatures_in_the_text_layer() -> None:
+    doc = load_document(CORPUS / "archiv" / "archiv-feuerordnung-1743.pdf", "archiv/f.pdf", MB)
+    text = " ".join(b.text for b in doc.blocks)
+    assert "Signatur: StAM D 1/7" in text  # the archive's cover sheet, modern type
+    assert "ſeyn" in text and "Theil" in text and "Thür" in text and "ﬀ" in text
 
 
 def test_html_drops_navigation_and_reads_tables(tmp_path: Path) -> None:

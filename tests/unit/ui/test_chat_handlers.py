@@ -99,12 +99,13 @@ def test_sources_html_escapes_document_text_and_marks_the_cited_sentence() -> No
     assert "Drucksache" not in html and "Signatur" not in html and "gültig" not in html  # none declared
 
 
-def test_a_source_card_shows_the_documents_reference_signature_and_validity() -> None:
+def test_a_source_card_shows_the_documents_reference_signature_date_and_validity() -> None:
     source = _source(reference="2025/0412", signature="StAM <U> 1488/3", provenance="Tiefbauamt",
-                     valid_from="2025-01-01", valid_until="2027-12-31")
+                     date="1921–1929", valid_from="2025-01-01", valid_until="2027-12-31")
     html = sources_html(Answer("q", "a [1]", [source]), {"satzungen": "Ortsrecht"})
     assert "Drucksache/Az.: 2025/0412" in html and "Signatur: StAM &lt;U&gt; 1488/3" in html
     assert "Provenienz: Tiefbauamt" in html and "gültig ab 2025-01-01 bis 2027-12-31" in html
+    assert "Datum: 1921–1929" in html
     only_until = sources_html(Answer("q", "a [1]", [_source(valid_until="2027-12-31")]), {})
     assert "gültig bis 2027-12-31" in only_until and "gültig ab" not in only_until
 
