@@ -68,7 +68,8 @@ def test_unchanged_rerun_computes_no_embedding(corpus_index: tuple[Index, Path])
     before = index.catalog.chunk_ids()
     report = Ingestor(index).run([corpus])
     assert report.embeddings_computed == 0
-    assert report.counts()["unchanged"] == 48 and report.counts()["added"] == 0  # 34 + 13 archive items + the superseded Hundesteuersatzung
+    # 34 + 13 archive items + the superseded Hundesteuersatzung
+    assert report.counts()["unchanged"] == 48 and report.counts()["added"] == 0
     assert index.catalog.chunk_ids() == before == index.store.ids()
 
 
