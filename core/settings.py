@@ -141,6 +141,10 @@ class Settings(BaseSettings):
         None, description="Users, departments and password hashes (TOML); default <data_dir>/users.toml. "
         "Without it the app runs single-user (demo)."
     )
+    api_keys_file: Path | None = Field(
+        None, description="API keys of integrators (SQLite, hashes only); default <data_dir>/api_keys.sqlite. "
+        "Managed with `auskunft-user token create|list|revoke`."
+    )
     trusted_header: str | None = Field(
         None, description="Take the user name from this header set by the city's reverse proxy/SSO "
         "(e.g. X-Remote-User); only behind a proxy that strips it from client requests."
@@ -234,6 +238,10 @@ class Settings(BaseSettings):
     @property
     def users_path(self) -> Path:
         return self.users_file or self.data_dir / "users.toml"
+
+    @property
+    def api_keys_path(self) -> Path:
+        return self.api_keys_file or self.data_dir / "api_keys.sqlite"
 
     @property
     def uploads_dir(self) -> Path:

@@ -18,6 +18,7 @@ from core.embed import Embedder
 from core.index import Index
 from core.permissions import PUBLIC, CollectionsConfig
 from core.settings import Settings
+from ui.api_keys import ApiKeys
 from ui.users import Account, UserDirectory
 
 # Single-user demo without a users file: the person at the machine may manage and read everything.
@@ -64,12 +65,24 @@ class Services:
     backend_name: str  # shown in /health and the statistics
     users: UserDirectory | None  # None: single-user demo mode, no login
     notices: list[str] = field(default_factory=list)  # shown in the header (e.g. LLM fallback)
+    keys: ApiKeys | None = None  # integrators' API keys; None: the API accepts no key
 
     @classmethod
-    def of(cls, engine: Engine, users: UserDirectory | None, notices: Sequence[str] = ()) -> Services:
+    def of(cls, engine: Engine, users: UserDirectory | None, notices: Sequence[str] = (),
+           keys: ApiKeys | None = None) -> Services:
         """The web app's view of the built engine (whose assistant links sources to the document route)."""
         return cls(settings=engine.settings, assistant=engine.assistant, index=engine.index, logbook=engine.logbook,
-                   backend_name=engine.backend.name, users=users, notices=[*engine.notices, *notices])
+                   backend_name=engine.backend.name, users=users, notices=[*engine.notices, *notices], keys=keys)
+
+    def api_account(self, headers: Mapping[str, str]) -> Account | None:
+        """Who calls the API: the account of a valid bearer key, or in trusted-header mode the proxy's user;
+        None means refuse (401). A key that fails never falls back to the header."""
+        scheme, _, key = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and key.strip():
+            return self.keys.verify(key.strip()) if self.keys is not None else None
+        if self.settings.trusted_header and not self.citizen:
+            return self.account(headers.get(self.settings.trusted_header))
+        return None
 
     @property
     def translates(self) -> bool:

@@ -12,6 +12,7 @@ from core.index import IndexMismatchError, open_index
 from core.permissions import CollectionsError
 from core.settings import Settings
 from ingest.pipeline import IngestBusyError, Ingestor
+from ui.api_keys import ApiKeys
 from ui.documents import document_link
 from ui.service import Services, ingest_targets
 from ui.users import UsersError, load_users
@@ -68,4 +69,4 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
     if users is None and not settings.trusted_header and settings.mode != "citizen":
         notices.append(f"Demo-Modus: ohne Anmeldung, alle Sammlungen sichtbar (keine Benutzerdatei "
                        f"{settings.users_path}).")
-    return Services.of(engine, users, notices)
+    return Services.of(engine, users, notices, ApiKeys(settings.api_keys_path))
