@@ -145,6 +145,10 @@ class Settings(BaseSettings):
         None, description="API keys of integrators (SQLite, hashes only); default <data_dir>/api_keys.sqlite. "
         "Managed with `auskunft-user token create|list|revoke`."
     )
+    api_rate_per_minute: int = Field(
+        30, ge=1, le=10_000, description="API (/v1, /api): requests per key (or SSO user) and minute; more get "
+        "429 with Retry-After."
+    )
     trusted_header: str | None = Field(
         None, description="Take the user name from this header set by the city's reverse proxy/SSO "
         "(e.g. X-Remote-User); only behind a proxy that strips it from client requests."

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount
 
+from ui.api_http import install_api
 from ui.citizen_page import CITIZEN_CSS, build_citizen_ui
 from ui.documents import DOCUMENT_ROUTE, DocumentNotFound, document_page, resolve_document
 from ui.layout import CSS, THEME, build_ui
@@ -64,6 +65,7 @@ def create_app(services: Services) -> FastAPI:
         _add_login_route(app, services, gradio_app)  # our /login answers before Gradio's
     if services.citizen:
         _hide_routes(app, CITIZEN_HIDDEN_ROUTES)
+    install_api(app, services)  # /v1 and /api: bearer keys, before Gradio takes `/`
     _mount_gradio(app, services, gradio_app)
     # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
     build_stack = app.build_middleware_stack
