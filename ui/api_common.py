@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.models import Answer, Source
 from ui.service import Services
@@ -105,6 +106,23 @@ def source_list(answer: Answer, sources: list[SourceOut]) -> str:
     lines = [f"[{s.number}] {s.title}" + (f", {s.location}" if s.location else "")
              + (f" – {s.link}" if s.link else "") for s in sources]
     return "\n\nQuellen:\n" + "\n".join(lines)
+
+
+class FormAsJson:
+    """`curl -d '{…}'` labels its JSON as a form (application/x-www-form-urlencoded). No API route takes
+    such a form (uploads are multipart), so the API reads the body as the JSON it is."""
+
+    FORM = b"application/x-www-form-urlencoded"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/api/")):
+            scope = {**scope, "headers": [
+                (k, b"application/json") if k == b"content-type" and v.split(b";")[0].strip().lower() == self.FORM
+                else (k, v) for k, v in scope["headers"]]}
+        await self.app(scope, receive, send)
 
 
 def error_body(exc: ApiError, path: str) -> dict[str, object]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from bot.assistant import QuestionError
 from bot.citations import make_sources
 from ui.api_admin import build_admin_router
-from ui.api_common import ApiError, ApiGate, SourceOut, install_error_handlers, sources_out
+from ui.api_common import ApiError, ApiGate, FormAsJson, SourceOut, install_error_handlers, sources_out
 from ui.api_openai import build_router as build_openai_router
 from ui.service import Services
 from ui.users import Account
@@ -130,6 +130,7 @@ def install_api(app: FastAPI, services: Services, gate: ApiGate | None = None) -
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(FormAsJson)
     schema: dict[str, Any] = {}
 
     def openapi(account: Annotated[Account, Depends(gate.account)]) -> JSONResponse:

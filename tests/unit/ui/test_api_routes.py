@@ -67,6 +67,15 @@ def test_stream_is_openai_chunks_ending_with_sources_and_done(services: Services
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["auskunft_sources"]
 
 
+def test_json_sent_as_curl_sends_it_is_read(services: Services) -> None:
+    """The issue's `curl -d '{…}'` without a Content-Type: curl labels the JSON as a form."""
+    client = TestClient(create_app(services))
+    reply = client.post("/v1/chat/completions", content=json.dumps(ask(QUESTION)),
+                        headers={**key(services, "anna", "buergerbuero"),
+                                 "Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status_code == 200 and "[1]" in reply.json()["choices"][0]["message"]["content"]
+
+
 def test_errors_follow_openais_shape(services: Services) -> None:
     client = TestClient(create_app(services))
     none = client.post("/v1/chat/completions", json=ask(QUESTION))
