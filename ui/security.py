@@ -109,10 +109,6 @@ def cross_site(method: str, headers: Mapping[str, str], allowed_origins: Iterabl
     """
     if method.upper() in SAFE_METHODS:
         return None
-    if headers.get("authorization", "").lower().startswith("bearer "):
-        # An API call with a key (/v1, /api): a cross-site page cannot make a browser send this header
-        # without a CORS preflight, which the app never grants, so it cannot be a forged request.
-        return None
     origin = headers.get("origin") or headers.get("referer")
     if not origin:
         return None
@@ -125,12 +121,22 @@ def cross_site(method: str, headers: Mapping[str, str], allowed_origins: Iterabl
     return origin
 
 
-class SecurityMiddleware:
-    """Adds the security headers to every HTTP response and refuses cross-site state-changing requests."""
+def bearer_only(path: str, headers: Mapping[str, str], bearer_paths: Iterable[str]) -> bool:
+    """A request to an API path that authenticates with a bearer key and carries no cookies: a browser never
+    adds that header by itself, so a foreign page cannot forge it; the origin check has nothing to protect."""
+    scheme = headers.get("authorization", "").partition(" ")[0].lower()
+    on_path = any(path == p or path.startswith(p.rstrip("/") + "/") for p in bearer_paths)
+    return on_path and scheme == "bearer" and not headers.get("cookie")
 
-    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str] = ()) -> None:
+
+class SecurityMiddleware:
+    """Adds the security headers to every HTTP response and refuses cross-site state-changing requests
+    (except bearer-key requests without cookies on `bearer_paths`, see `bearer_only`)."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str] = (), bearer_paths: Iterable[str] = ()) -> None:
         self.app = app
         self.allowed_origins = tuple(allowed_origins)
+        self.bearer_paths = tuple(bearer_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,7 +154,8 @@ class SecurityMiddleware:
             await send(message)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        foreign = cross_site(scope.get("method", "GET"), headers, self.allowed_origins)
+        foreign = None if bearer_only(scope.get("path", ""), headers, self.bearer_paths) else cross_site(
+            scope.get("method", "GET"), headers, self.allowed_origins)
         if foreign is not None:
             client = scope.get("client") or ("?", 0)
             audit.warning("Anfrage von fremder Herkunft abgelehnt: origin=%r pfad=%s adresse=%s",

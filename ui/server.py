@@ -23,6 +23,7 @@ from ui.api_http import install_api
 from ui.citizen_page import CITIZEN_CSS, build_citizen_ui
 from ui.documents import DOCUMENT_ROUTE, DocumentNotFound, document_page, resolve_document
 from ui.layout import CSS, THEME, build_ui
+from ui.mcp_server import MCP_PATH, McpHttpEndpoint, with_mcp_lifespan
 from ui.security import SecurityMiddleware, SessionTokens, audit, audit_name
 from ui.service import Services
 from ui.throttle import LoginThrottle, Verdict
@@ -65,13 +66,23 @@ def create_app(services: Services) -> FastAPI:
         _add_login_route(app, services, gradio_app)  # our /login answers before Gradio's
     if services.citizen:
         _hide_routes(app, CITIZEN_HIDDEN_ROUTES)
+    else:  # the MCP endpoint needs staff keys; the public page offers none (ui/mcp_server.py)
+        _add_mcp_endpoint(app, services)
     install_api(app, services)  # /v1 and /api: bearer keys, before Gradio takes `/`
     _mount_gradio(app, services, gradio_app)
     # Outermost, around Starlette's error handler too, so that even a 500 carries the headers.
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityMiddleware(  # type: ignore[method-assign]
-        build_stack(), allowed_origins=settings.allowed_origins)
+        build_stack(), allowed_origins=settings.allowed_origins, bearer_paths=(MCP_PATH, "/v1", "/api"))
     return app
+
+
+def _add_mcp_endpoint(app: FastAPI, services: Services) -> None:
+    """Streamable HTTP MCP at `/mcp` (before Gradio's mount at `/`), its session manager in the app's lifespan."""
+    endpoint = McpHttpEndpoint(services)
+    for path in (MCP_PATH, MCP_PATH + "/"):
+        app.router.add_route(path, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    app.router.lifespan_context = with_mcp_lifespan(endpoint, app.router.lifespan_context)
 
 
 def _hide_routes(app: FastAPI, paths: set[str]) -> None:
