@@ -79,7 +79,9 @@ class Services:
         None means refuse (401). A key that fails never falls back to the header."""
         scheme, _, key = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and key.strip():
-            return self.keys.verify(key.strip()) if self.keys is not None else None
+            account = self.keys.verify(key.strip()) if self.keys is not None else None
+            # a public server reads only public collections, whoever's key calls it
+            return CITIZEN_ACCOUNT if account is not None and self.citizen else account
         if self.settings.trusted_header and not self.citizen:
             return self.account(headers.get(self.settings.trusted_header))
         return None

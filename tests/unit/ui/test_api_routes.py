@@ -127,3 +127,12 @@ def test_schema_only_for_key_holders_and_only_the_api(services: Services) -> Non
     assert {"/v1/chat/completions", "/api/ask", "/api/admin/upload"} <= set(schema["paths"])
     assert not any(p.startswith(("/login", "/dokument", "/health")) for p in schema["paths"])
     assert client.get("/openapi.json").status_code == 404
+
+
+def test_a_public_server_answers_every_key_as_the_public(services: Services) -> None:
+    staff = {name.lower(): value for name, value in key(services, "personal", "personalamt").items()}
+    assert services.api_account(staff).department == "personalamt"  # type: ignore[union-attr]
+    services.settings = services.settings.model_copy(update={"mode": "citizen"})
+    public = services.api_account(staff)
+    assert public is not None and public.department == "@public" and not public.admin
+    assert services.api_account({"authorization": "Bearer ak_000000000000_" + "x" * 43}) is None
