@@ -28,6 +28,7 @@ def _open(context: Any, app: RunningApp) -> Any:
     page = context.new_page()
     page.goto(app.url)
     page.locator("#buerger-hinweis").wait_for()
+    page.locator("#automatisch").get_by_text("automatisch").first.wait_for()  # rendered, not only mounted
     return page
 
 
