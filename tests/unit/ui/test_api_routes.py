@@ -136,3 +136,19 @@ def test_a_public_server_answers_every_key_as_the_public(services: Services) -> 
     public = services.api_account(staff)
     assert public is not None and public.department == "@public" and not public.admin
     assert services.api_account({"authorization": "Bearer ak_000000000000_" + "x" * 43}) is None
+
+
+def test_the_sso_header_opens_the_api_as_that_user_and_a_bad_key_never_falls_back(
+        fake_musterstadt: Index, tmp_path: Path) -> None:
+    services = make_services(fake_musterstadt, tmp_path, trusted_header="X-Remote-User")
+    services.keys = ApiKeys(tmp_path / "keys.sqlite")
+    client = TestClient(create_app(services))
+    assert client.get("/v1/models", headers={"X-Remote-User": "paula"}).status_code == 200
+    assert client.get("/v1/models").status_code == 401
+    assert client.get("/v1/models", headers={"X-Remote-User": "unbekannt"}).status_code == 401
+    forged = {"X-Remote-User": "paula", "Authorization": "Bearer ak_000000000000_" + "x" * 43}
+    assert client.get("/v1/models", headers=forged).status_code == 401  # a failed key is not retried as SSO
+    # the header user reads exactly what her login reads: the Personalamt's collection, not the Bauamt's
+    found = client.post("/api/search", json={"query": "Urlaub Tage"}, headers={"X-Remote-User": "paula"})
+    assert found.status_code == 200, found.text
+    assert {"personal"} & {hit["collection"] for hit in found.json()["results"]}
