@@ -20,7 +20,6 @@ from core.analysis import analyze
 from core.records import Chunk
 
 _YEAR = r"(1[0-9]{3}|20[0-9]{2})"
-# a year, not a part of a reference number ("2025/0412", "20-26 / V 02318") or of a longer number
 # a year, not a part of a reference number ("2025/0412", "20-26 / V 02318"), of a longer number or of an
 # amount ("2000 Euro", "1500 Einwohner"); a date's year ("12.01.2021") counts
 _UNITS = (r"€|%|euro|eur\b|prozent|stück|stunde|tag|woche|monat|person|einwohner|mensch|platz|plätze|stelle"

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from bot.candidates import CandidatePool, QueryTerms, passage_terms
-from bot.facets import promote, question_facets
 from bot.features import feature_matrix
 from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
+from bot.ordering import arrange
 from bot.query import LegalRef, document_numbers, joined_compounds, legal_references, names_law, topic_terms
-from bot.validity import rank_by_validity, with_current_status
+from bot.validity import with_current_status
 from core.analysis import analyze
 from core.clock import today
 from core.compounds import Vocabulary, compounds_with, spelling_variants, split_compound
@@ -32,11 +32,6 @@ if TYPE_CHECKING:
     from bot.ranker import LinearModel
 
 FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
-# how deep into the ranking a paper of the kind, author or time the question names may be moved up: the
-# topic decides which papers qualify, the facets only their order among them
-FACET_WINDOW = 20
-# how far down a rule in force may be that a proposal moves behind (bot.validity): the best few only
-VALIDITY_WINDOW = 10
 
 
 class Reranker(Protocol):
@@ -199,9 +194,7 @@ class HybridRetriever:
         day = self.clock()
         topical = [c for c, _ in fused if c in stored]
         if self.fusion in ("hybrid", "learned"):  # the plain modes stay the textbook baselines
-            topical = promote(topical, stored, question_facets(question), FACET_WINDOW)
-            covered = {cid: pool.query.share(pool.terms_of(cid)) for cid in topical[:VALIDITY_WINDOW]}
-            topical = rank_by_validity(topical, stored, question, day, VALIDITY_WINDOW, covered)
+            topical = arrange(topical, stored, question, day, lambda cid: pool.query.share(pool.terms_of(cid)))
         order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *topical]))
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)

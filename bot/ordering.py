@@ -1,0 +1,51 @@
+"""The order of the best candidates once they are scored (pure): what the question names besides its topic,
+what is in force, and what is said once.
+
+Three steps, each on the order the previous one left:
+1. facets: papers of the kind, author or time the question names move up within the best `FACET_WINDOW`
+   (the topic decides which papers qualify, the facets only their order among them; `bot.facets`);
+2. validity: expired rules leave unless the question asks for their time, proposals move behind the rules
+   in force among the best `VALIDITY_WINDOW` (`bot.validity`);
+3. repeats: a passage that stands word for word in several documents (a form's printed text, a standard
+   clause) keeps only its best copy in place; the other copies move behind every passage of its own. Nine
+   copies of a form page would otherwise fill the answer with one text and push the pages that differ
+   (who applied, for what, how much) out of sight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from bot.facets import promote, question_facets
+from bot.validity import rank_by_validity
+from core.records import Chunk
+
+# how deep into the ranking a paper of the kind, author or time the question names may be moved up
+FACET_WINDOW = 20
+# how far down a rule in force may be that a proposal moves behind: the best few only
+VALIDITY_WINDOW = 10
+
+
+def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]:
+    """`order` with every later copy of an identical text (whitespace aside) moved behind the distinct ones,
+    each group in its order."""
+    seen: set[str] = set()
+    first: list[str] = []
+    copies: list[str] = []
+    for cid in order:
+        chunk = chunks.get(cid)
+        key = " ".join(chunk.text.split()) if chunk is not None else cid
+        (copies if key in seen else first).append(cid)
+        seen.add(key)
+    return first + copies
+
+
+def arrange(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, today: date,
+            coverage: Callable[[str], float]) -> list[str]:
+    """The scored `order` after facets, validity and repeats (`coverage`: the share of the question's terms
+    a candidate contains, for the validity step)."""
+    promoted = promote(order, chunks, question_facets(question), FACET_WINDOW)
+    covered = {cid: coverage(cid) for cid in promoted[:VALIDITY_WINDOW]}
+    valid = rank_by_validity(promoted, chunks, question, today, VALIDITY_WINDOW, covered)
+    return repeats_last(valid, chunks)

@@ -1,0 +1,39 @@
+"""The order after scoring: a text printed in several documents keeps one place (pure)."""
+
+from datetime import date
+
+import pytest
+
+from bot.ordering import arrange, repeats_last
+
+from conftest import make_chunk
+
+pytestmark = pytest.mark.unit
+
+FORM = "Dem BA liegen mehr Zuschussanträge vor als aus dem Budget gefördert werden können."
+
+
+def _chunks() -> dict:
+    return {
+        "a2": make_chunk("a2", FORM, source="a.pdf", page=2),
+        "b2": make_chunk("b2", FORM.replace(" vor ", "  vor\n"), source="b.pdf", page=2),  # whitespace aside
+        "c2": make_chunk("c2", FORM, source="c.pdf", page=2),
+        "a1": make_chunk("a1", "Antragsteller: Kunstraum, Zuschuss 2.000 €.", source="a.pdf", page=1),
+        "b1": make_chunk("b1", "Antragsteller: Initiative, Zuschuss 3.000 €.", source="b.pdf", page=1),
+    }
+
+
+def test_copies_of_one_text_move_behind_the_distinct_passages() -> None:
+    order = ["a2", "b2", "c2", "a1", "b1"]
+    assert repeats_last(order, _chunks()) == ["a2", "a1", "b1", "b2", "c2"]
+
+
+def test_an_order_without_copies_stays_as_it_is() -> None:
+    assert repeats_last(["a1", "a2", "b1"], _chunks()) == ["a1", "a2", "b1"]
+    assert repeats_last(["unknown", "a1"], _chunks()) == ["unknown", "a1"]  # not stored: kept in place
+
+
+def test_arrange_applies_the_repeat_rule_after_facets_and_validity() -> None:
+    order = ["a2", "b2", "a1", "c2", "b1"]
+    arranged = arrange(order, _chunks(), "Welche Zuschussanträge liegen vor?", date(2026, 1, 1), lambda cid: 1.0)
+    assert arranged == ["a2", "a1", "b1", "b2", "c2"]
