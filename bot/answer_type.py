@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from core.analysis import analyze
+
 _COUNT = r"(?:\d+(?:[.,]\d+)*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|" \
     r"vierzig|fünfzig|sechzig|hundert)"
 _AMOUNT_OF_TIME = rf"(?:eine[nmrs]?|ein|{_COUNT})"  # 'einen Monat' is a duration, 'ein Antrag' no count
@@ -48,6 +50,25 @@ _HOLDS = {
                         r"meldebehörde|sachgebiet|abteilung|referat|träger|zimmer|telefon|tel\.)\w*|"
                         r"\b(herr|frau)\s+\w+", re.I),
 }
+
+
+# "Wie viele Stellen ...", "Anzahl der Plätze": the counted thing; a count of something else does not answer
+_COUNTED_NOUN = re.compile(r"(?i:\bwie ?viele?[nmrs]?|\banzahl (?:der|an|von))\s+([A-ZÄÖÜ][\wÄÖÜäöüß-]+)")
+_COUNT_OF = re.compile(rf"(?i:\b{_COUNT})\s+([\wÄÖÜäöüß-]+)")
+
+
+def counted_thing(question: str) -> str | None:
+    """What a count question counts, analysed ("Wie viele Stellen ...?" -> 'stell'); None otherwise."""
+    if asked_type(question) != "anzahl" or not (noun := _COUNTED_NOUN.search(question)):
+        return None
+    return next(iter(analyze(noun.group(1))), None)
+
+
+def counts(thing: str, text: str) -> bool:
+    """Does the text give a number of `thing`? The counted word may be a compound with it as head or
+    first part ("zwei Arbeitstage" are days, "8,5 Stellen-VZÄ" are posts)."""
+    return any(term.startswith(thing) or term.endswith(thing)
+               for found in _COUNT_OF.finditer(text) for term in analyze(found.group(1).split("-")[0]))
 
 
 def _first_cue(question: str) -> tuple[str, str] | None:

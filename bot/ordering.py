@@ -1,12 +1,14 @@
 """The order of the best candidates once they are scored (pure): what the question names besides its topic,
-what is in force, and what is said once.
+what is in force, what answers a count, and what is said once.
 
-Three steps, each on the order the previous one left:
+Four steps, each on the order the previous one left:
 1. facets: papers of the kind, author or time the question names move up within the best `FACET_WINDOW`
    (the topic decides which papers qualify, the facets only their order among them; `bot.facets`);
 2. validity: expired rules leave unless the question asks for their time, proposals move behind the rules
    in force among the best `VALIDITY_WINDOW` (`bot.validity`);
-3. repeats: a passage that stands word for word in several documents (a form's printed text, a standard
+3. counts: for "Wie viele Stellen ...?", passages among the best `COUNT_WINDOW` that give a number of
+   that thing ("8,5 Stellen-VZÄ") move ahead of those that only talk about it ("welche Stellen bestehen");
+4. repeats: a passage that stands word for word in several documents (a form's printed text, a standard
    clause) keeps only its best copy in place; the other copies move behind every passage of its own. Nine
    copies of a form page would otherwise fill the answer with one text and push the pages that differ
    (who applied, for what, how much) out of sight.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
+from bot.answer_type import counted_thing, counts
 from bot.facets import promote, question_facets
 from bot.validity import rank_by_validity
 from core.records import Chunk
@@ -25,6 +28,19 @@ from core.records import Chunk
 FACET_WINDOW = 20
 # how far down a rule in force may be that a proposal moves behind: the best few only
 VALIDITY_WINDOW = 10
+# a count moves up among the passages shown first only: deeper down, naming a number is no sign of topic
+COUNT_WINDOW = 5
+
+
+def counts_first(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, window: int) -> list[str]:
+    """`order` with those of its first `window` that give a number of what the question counts moved to
+    the front (each group in its order); unchanged for any other question."""
+    thing = counted_thing(question)
+    if thing is None:
+        return list(order)
+    first = [cid for cid in order[:window] if cid in chunks and counts(thing, chunks[cid].text)]
+    chosen = set(first)
+    return first + [cid for cid in order if cid not in chosen]
 
 
 def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]:
@@ -43,9 +59,9 @@ def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]
 
 def arrange(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, today: date,
             coverage: Callable[[str], float]) -> list[str]:
-    """The scored `order` after facets, validity and repeats (`coverage`: the share of the question's terms
+    """The scored `order` after facets, validity, counts and repeats (`coverage`: the share of the question's terms
     a candidate contains, for the validity step)."""
     promoted = promote(order, chunks, question_facets(question), FACET_WINDOW)
     covered = {cid: coverage(cid) for cid in promoted[:VALIDITY_WINDOW]}
     valid = rank_by_validity(promoted, chunks, question, today, VALIDITY_WINDOW, covered)
-    return repeats_last(valid, chunks)
+    return repeats_last(counts_first(valid, chunks, question, COUNT_WINDOW), chunks)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer_type import asked_type, holds
+from bot.answer_type import asked_type, counted_thing, counts, holds
 from bot.features import PASSAGE_FEATURES, Signals, feature_matrix
 from bot.lexicon import BUNDLED, LexiconError, declared_abbreviations, load_lexicon, make_lexicon
 from bot.ranker import LinearModel, ModelFileError, fit_logistic, load_model
@@ -66,6 +66,14 @@ def test_passages_that_hold_the_asked_fact() -> None:
     assert holds("frist", "innerhalb von zwei Wochen nach dem Einzug")
     assert not holds("frist", "bei der Meldebehörde anzumelden")
     assert holds(None, "anything")
+
+
+def test_what_a_count_question_counts() -> None:
+    assert counted_thing("Wie viele Tage muss ich im Büro sein?") == analyze("Tage")[0]
+    assert counted_thing("Wie viel kostet der Ausweis?") is None
+    days = counted_thing("Wie viele Tage muss ich im Büro sein?")
+    assert days and counts(days, "mindestens zwei Arbeitstage pro Woche")  # the compound's head counts
+    assert not counts(days, "an Tagen mit Kernzeit von 9 bis 12 Uhr")  # days, but no number of them
 
 
 def _signals(cid: str, dense: float, bm25: float) -> Signals:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.ordering import arrange, repeats_last
+from bot.ordering import arrange, counts_first, repeats_last
 
 from conftest import make_chunk
 
@@ -37,3 +37,15 @@ def test_arrange_applies_the_repeat_rule_after_facets_and_validity() -> None:
     order = ["a2", "b2", "a1", "c2", "b1"]
     arranged = arrange(order, _chunks(), "Welche Zuschussanträge liegen vor?", date(2026, 1, 1), lambda cid: 1.0)
     assert arranged == ["a2", "a1", "b1", "b2", "c2"]
+
+
+def test_a_passage_giving_the_count_asked_for_moves_ahead_within_the_window() -> None:
+    chunks = {
+        "talk": make_chunk("talk", "Im Jahr 2018 soll dargestellt werden, welche Stellen eingerichtet sind."),
+        "other": make_chunk("other", "Insgesamt werden 9,5 VZÄ für ein weiteres Jahr finanziert."),
+        "count": make_chunk("count", "Das Referat soll die Einrichtung von 8,5 Stellen-VZÄ veranlassen."),
+    }
+    question = "Wie viele Stellen sollten eingerichtet werden?"
+    assert counts_first(["talk", "other", "count"], chunks, question, 5) == ["count", "talk", "other"]
+    assert counts_first(["talk", "other", "count"], chunks, question, 2) == ["talk", "other", "count"]  # too deep
+    assert counts_first(["talk", "count"], chunks, "Wer richtet die Stellen ein?", 5) == ["talk", "count"]
