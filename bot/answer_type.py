@@ -67,8 +67,17 @@ def counted_thing(question: str) -> str | None:
 def counts(thing: str, text: str) -> bool:
     """Does the text give a number of `thing`? The counted word may be a compound with it as head or
     first part ("zwei Arbeitstage" are days, "8,5 Stellen-VZÄ" are posts)."""
-    return any(term.startswith(thing) or term.endswith(thing)
-               for found in _COUNT_OF.finditer(text) for term in analyze(found.group(1).split("-")[0]))
+    return any(_same_head(term, thing) for found in _COUNT_OF.finditer(text)
+               for term in analyze(found.group(1).split("-")[0]))
+
+
+def _same_head(term: str, thing: str) -> bool:
+    """'stellen-vzä' and 'planstelle' are posts, 'arbeitstage' like 'urlaubstage' are days: German compounds
+    end in what they are; four shared final letters (or all of a shorter word) make one head."""
+    if term.startswith(thing):
+        return True
+    tail = min(4, len(thing), len(term))
+    return term[-tail:] == thing[-tail:] and (len(term) >= len(thing) or tail == len(term))
 
 
 def _first_cue(question: str) -> tuple[str, str] | None:

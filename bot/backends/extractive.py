@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bot.answer_type import asked_type, holds
+from bot.answer_type import asked_type, counted_thing, counts, holds
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.models import Source
 from bot.procedure import Procedure, markdown
@@ -156,6 +156,7 @@ class ExtractiveBackend(BaseBackend):
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         kind = asked_type(request.search_query)
+        thing = counted_thing(request.search_query)  # 'Wie viele Stellen': a number of posts, not any number
         # a proposal the ranking kept first answers what no rule in force does ('Wie viele Hunde sind gemeldet?')
         ranked_first = request.sources[0].status == PROPOSAL if request.sources else False
         plans = asks_for_plans(request.search_query) or ranked_first
@@ -180,7 +181,7 @@ class ExtractiveBackend(BaseBackend):
                 # 'Dieser beträgt in der Regel 12 Monate.' answers what its predecessor names
                 refers_back = position > 0 and _REFERS_BACK.match(clean) is not None
                 carried = 0.8 * before if refers_back else 0.0
-                typed = 1.0 if kind and holds(kind, clean) else 0.0
+                typed = 1.0 if (counts(thing, clean) if thing else kind and holds(kind, clean)) else 0.0
                 score = prior * (0.65 * max(lexical, carried) + 0.35 * typed + 0.05 / (1 + position))
                 candidates.append(_Candidate(source.number, position, clean, score, refers_back))
                 before = lexical
