@@ -10,6 +10,8 @@ _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _PAGE_NUMBER = re.compile(r"^\s*(seite\s*)?\d+(\s*(von|/)\s*\d+)?\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+# how many lines at a page's top or bottom a running header or footer block may take
+_EDGE_BLOCK = 15
 _PAGE_WORD = re.compile(r"\b(seite|page|blatt|s\.)\s*\d", re.IGNORECASE)
 
 
@@ -29,24 +31,29 @@ def join_hyphenated(text: str) -> str:
 def strip_repeated_lines(pages: list[str], min_share: float = 0.6) -> list[str]:
     """Remove running headers/footers: lines that recur at the top or bottom of most pages.
 
-    Digits are masked when comparing, so "Seite 3 von 9" matches on every page.
+    Digits are masked when comparing, so "Seite 3 von 9" matches on every page. A header may be a block
+    (a table's column heads repeated on every page it spans, one word per line): from each page's top and
+    bottom, the whole run of such recurring lines goes, up to `_EDGE_BLOCK` lines.
     """
     if len(pages) < 3:
         return [_drop_page_numbers(p) for p in pages]
     edge_lines: Counter[str] = Counter()
     for page in pages:
         lines = [ln for ln in page.split("\n") if ln.strip()]
-        edges = {_mask(ln) for ln in lines[:3] + lines[-3:]}
-        edge_lines.update(edges)
+        edge_lines.update({_mask(ln) for ln in lines[:_EDGE_BLOCK] + lines[-_EDGE_BLOCK:]})
     threshold = max(2, int(len(pages) * min_share + 0.5))
     repeated = {line for line, count in edge_lines.items() if count >= threshold}
     cleaned = []
     for page in pages:
         lines = page.split("\n")
         non_empty = [i for i, ln in enumerate(lines) if ln.strip()]
-        edge_idx = set(non_empty[:3] + non_empty[-3:])
-        kept = [ln for i, ln in enumerate(lines) if not (i in edge_idx and _mask(ln) in repeated)]
-        cleaned.append(_drop_page_numbers("\n".join(kept)))
+        dropped = {i for i in non_empty[:3] + non_empty[-3:] if _mask(lines[i]) in repeated}
+        for run in (non_empty[:_EDGE_BLOCK], non_empty[::-1][:_EDGE_BLOCK]):
+            for i in run:
+                if _mask(lines[i]) not in repeated and not _PAGE_NUMBER.match(lines[i]):
+                    break
+                dropped.add(i)
+        cleaned.append(_drop_page_numbers("\n".join(ln for i, ln in enumerate(lines) if i not in dropped)))
     return cleaned
 
 

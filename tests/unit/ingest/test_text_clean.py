@@ -23,3 +23,14 @@ def test_running_headers_and_page_numbers_are_stripped() -> None:
 def test_title_skips_letterhead_lines() -> None:
     page = "Telefon: 233 – 26228\nDatum: 22.12.2020\nEntscheidung über die Gewährung\neines Zuschusses\n\nText"
     assert guess_title([page]) == "Entscheidung über die Gewährung eines Zuschusses"
+
+
+def test_a_table_header_repeated_on_every_page_goes_as_a_block() -> None:
+    header = "Lfd.\nNr.\nBeschlussnummer\nBeschlossen\nam VPA/VV\nBeschlusstitel\n(Betreff)\nBeschlussaufträge"
+    bodies = ["Der Stadtrat beschließt 8,5 Stellen.", "Zu 5. Es wurden 8,5 Stellen eingerichtet.",
+              "Erledigt im Jahr 2019.", "Der Antrag ist erledigt."]
+    pages = [f"{n}\n{header}\n{body}\nLfd. Nr. {n}" for n, body in enumerate(bodies, start=7)]
+    cleaned = strip_repeated_lines(pages)
+    assert [page.split("\n")[0] for page in cleaned] == bodies  # page number and all eight header lines gone
+    assert all("Beschlusstitel" not in page for page in cleaned)
+    assert strip_repeated_lines([f"Kopf\n{body}" for body in bodies]) == bodies
