@@ -53,7 +53,8 @@ _HOLDS = {
 
 
 # "Wie viele Stellen ...", "Anzahl der Plätze": the counted thing; a count of something else does not answer
-_COUNTED_NOUN = re.compile(r"(?i:\bwie ?viele?[nmrs]?|\banzahl (?:der|an|von))\s+([A-ZÄÖÜ][\wÄÖÜäöüß-]+)")
+# (plural only: "wie viel Gartenfläche" asks a quantity whose unit is not the noun, "120 m²")
+_COUNTED_NOUN = re.compile(r"(?i:\bwie ?viele[nmrs]?|\banzahl (?:der|an|von))\s+([A-ZÄÖÜ][\wÄÖÜäöüß-]+)")
 _COUNT_OF = re.compile(rf"(?i:\b{_COUNT})\s+([\wÄÖÜäöüß-]+)")
 
 

@@ -71,6 +71,7 @@ def test_passages_that_hold_the_asked_fact() -> None:
 def test_what_a_count_question_counts() -> None:
     assert counted_thing("Wie viele Tage muss ich im Büro sein?") == analyze("Tage")[0]
     assert counted_thing("Wie viel kostet der Ausweis?") is None
+    assert counted_thing("Wie viel Gartenfläche hat das Grundstück?") is None  # a quantity, counted in m²
     days = counted_thing("Wie viele Tage muss ich im Büro sein?")
     assert days and counts(days, "mindestens zwei Arbeitstage pro Woche")  # the compound's head counts
     assert not counts(days, "an Tagen mit Kernzeit von 9 bis 12 Uhr")  # days, but no number of them
