@@ -14,6 +14,8 @@ from core.analysis import analyze
 _COUNT = r"(?:\d+(?:[.,]\d+)*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|" \
     r"vierzig|fünfzig|sechzig|hundert)"
 _AMOUNT_OF_TIME = rf"(?:eine[nmrs]?|ein|{_COUNT})"  # 'einen Monat' is a duration, 'ein Antrag' no count
+# "dreifach", "3-fach", "doppelt": how many copies, of whatever is asked
+_MULTIPLE = re.compile(rf"\b({_COUNT}-?fach|doppelt)\w*", re.I)
 
 # money nouns: 'wie viel Wohngeld' asks an amount, 'wie viel Gartenfläche' or 'wie viel Urlaub' a quantity
 _MONEY = r"[\w-]*(?:geld|gebühr|gebühren|steuer|beitrag|beiträge|kosten|miete|entgelt|zuschuss|rente|lohn|gehalt|" \
@@ -40,7 +42,7 @@ _HOLDS = {
                         r"stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
                         r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\bbis zum\b|\bvollendung des\b|"
                         r"\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I),
-    "anzahl": re.compile(rf"\b{_COUNT}\b|\b({_COUNT}-?fach|doppelt)\w*", re.I),  # 'in dreifacher Ausfertigung'
+    "anzahl": re.compile(rf"\b{_COUNT}\b|{_MULTIPLE.pattern}", re.I),  # 'in dreifacher Ausfertigung'
     # the documents themselves, not the act of handing them in ('einzureichen' is in every intro sentence)
     "unterlagen": re.compile(r"\b(nachweis|bescheinigung|kopie|ausweis|reisepass|formular|vordruck|vollmacht|urkunde|"
                              r"bestätigung|lageplan|bauzeichnung|baubeschreibung|meldeschein|lichtbild|passfoto|"
@@ -68,6 +70,8 @@ def counted_thing(question: str) -> str | None:
 def counts(thing: str, text: str) -> bool:
     """Does the text give a number of `thing`? The counted word may be a compound with it as head or
     first part ("zwei Arbeitstage" are days, "8,5 Stellen-VZÄ" are posts)."""
+    if _MULTIPLE.search(text):  # 'in dreifacher Ausfertigung' says how many copies of whatever is asked
+        return True
     return any(_same_head(term, thing) for found in _COUNT_OF.finditer(text)
                for term in analyze(found.group(1).split("-")[0]))
 

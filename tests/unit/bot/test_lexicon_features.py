@@ -75,6 +75,8 @@ def test_what_a_count_question_counts() -> None:
     days = counted_thing("Wie viele Tage muss ich im Büro sein?")
     assert days and counts(days, "mindestens zwei Arbeitstage pro Woche")  # the compound's head counts
     assert not counts(days, "an Tagen mit Kernzeit von 9 bis 12 Uhr")  # days, but no number of them
+    copies = counted_thing("Wie viele Exemplare muss ich einreichen?")
+    assert copies and counts(copies, "in dreifacher Ausfertigung")
 
 
 def _signals(cid: str, dense: float, bm25: float) -> Signals:
