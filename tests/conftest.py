@@ -20,7 +20,9 @@ CORPUS = REPO / "corpus"
 SHARED = REPO.parent / "shared"
 LAWS = SHARED / "corpus-public" / "gesetze"
 COUNCIL = SHARED / "corpus-public" / "ratsdokumente-muenchen"
-# Vectors are reused by text hash across test runs and temporary indexes (gitignored).
+# Vectors are reused by text hash across test runs and temporary indexes (gitignored). The session's e5
+# indexes keep question vectors there too (`cache_query_vectors`, as the benchmark does): their tests ask the
+# same questions under several fusions and settings, and e5 takes a quarter second per question here.
 EMBED_CACHE = REPO / ".cache" / "test-embeddings.sqlite"
 
 
@@ -137,7 +139,7 @@ def laws_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) 
     require_shared(LAWS)
     data = tmp_path_factory.mktemp("laws-data")
     settings = load_settings(data_dir=data, corpus_dir=LAWS, collections_file=data / "none.toml",
-                             embedding_cache=EMBED_CACHE)
+                             embedding_cache=EMBED_CACHE, cache_query_vectors=True)
     index = open_index(settings, embedder=e5_embedder)
     report = Ingestor(index).run([LAWS], collection="gesetze")
     yield index, report
@@ -149,7 +151,8 @@ def musterstadt_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Emb
     """The shipped corpus, ingested once per session with the real e5 model; tests only read it."""
     from ingest.pipeline import Ingestor
 
-    settings = make_settings(tmp_path_factory.mktemp("musterstadt"), embedding_cache=EMBED_CACHE)
+    settings = make_settings(tmp_path_factory.mktemp("musterstadt"), embedding_cache=EMBED_CACHE,
+                             cache_query_vectors=True)
     index = open_index(settings, embedder=e5_embedder)
     report = Ingestor(index).run([CORPUS])
     assert report.counts()["failed"] == 0, report.failed
