@@ -86,6 +86,30 @@ def corpus_copy(tmp_path: Path) -> Path:
     return target
 
 
+# Every format, three whole folders and two archive items: for tests of the per-file ingest logic, which the
+# whole corpus (48 files, 5 to 30 s a run with the fake embedder, by load) proves no better.
+SMALL_CORPUS = ("bauen", "rat", "satzungen", "archiv/archiv-marktrecht-1488.md",
+                "archiv/archiv-verschoenerungsverein-1886-1913.docx", "collections.toml")
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    for part in SMALL_CORPUS:
+        if (CORPUS / part).is_dir():
+            shutil.copytree(CORPUS / part, target / part)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(CORPUS / part, target / part)
+    return target
+
+
+def documents_in(corpus: Path) -> list[Path]:
+    """The files an ingest of `corpus` adds: not the collections file, nor the sidecars describing a file."""
+    return [p for p in corpus.rglob("*")
+            if p.is_file() and p.name != "collections.toml" and not p.name.endswith(".meta.json")]
+
+
 @pytest.fixture
 def fake_index(tmp_path: Path) -> Iterator[Index]:
     index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
@@ -108,13 +132,19 @@ def fake_musterstadt_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def copy_fake_musterstadt(template: Path, target: Path) -> Settings:
+    """Settings on a copy of the session's fake-embedder index of the shipped corpus (not opened). An ingest of
+    corpus/ on it finds every file unchanged: the template was ingested from the same folder."""
+    shutil.copytree(template / "data", target / "data")
+    shutil.copy(template / "vec.sqlite", target / "vec.sqlite")
+    return make_settings(target / "data", embedding_cache=target / "vec.sqlite")
+
+
 @pytest.fixture
 def fake_musterstadt(tmp_path: Path, fake_musterstadt_template: Path) -> Iterator[Index]:
     """A writable index of the shipped corpus with the fake embedder: a copy of the session's, so each test
     gets its own without ingesting the corpus again (about 4 s each)."""
-    shutil.copytree(fake_musterstadt_template / "data", tmp_path / "data")
-    shutil.copy(fake_musterstadt_template / "vec.sqlite", tmp_path / "vec.sqlite")
-    index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
+    index = build_index(copy_fake_musterstadt(fake_musterstadt_template, tmp_path), FakeEmbedder())
     yield index
     index.close()
 
