@@ -13,7 +13,7 @@ from core.index import Index, open_index
 from core.records import Chunk
 from core.settings import Settings, load_settings
 
-pytest_plugins = ["browser_app"]  # fixtures of the browser tests (app server, chromium)
+pytest_plugins = ["browser_app", "staff_app"]  # fixtures of the shared app servers and chromium
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -50,10 +50,16 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> Index:
 LATE_FIXTURES = frozenset({"app_server", "citizen_app", "browser", "context"})
 
 
+def _late(item: pytest.Item) -> int:
+    names = set(getattr(item, "fixturenames", ()))
+    return 2 if LATE_FIXTURES & names else 1 if "staff_app" in names else 0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on the shared app server and Chromium run last, so those session fixtures (an idle Gradio app
-    and browser still take CPU) live only while they are needed; otherwise the order stays."""
-    items.sort(key=lambda item: bool(LATE_FIXTURES & set(getattr(item, "fixturenames", ()))))
+    """Tests on the shared app servers and Chromium run last, the staff app's (API, MCP, load) together
+    before the browser's, so those session fixtures (an idle Gradio app and browser still take CPU) start
+    only when needed; otherwise the order stays."""
+    items.sort(key=_late)
 
 
 @pytest.fixture(autouse=True)
