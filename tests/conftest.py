@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -194,6 +196,17 @@ def musterstadt_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Emb
     assert report.counts()["failed"] == 0, report.failed
     yield index
     index.close()
+
+
+def copy_index(settings: Settings, target: Path) -> None:
+    """The index of `settings` (catalog and Chroma, nothing else of its data folder) into the data folder
+    `target`, while it stays open: an app start there with the same corpus finds every file unchanged
+    instead of ingesting the corpus again. Only for an index no test writes to any more."""
+    target.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(settings.data_dir / "catalog.sqlite")) as source, \
+            closing(sqlite3.connect(target / "catalog.sqlite")) as copy:
+        source.backup(copy)  # consistent even with the catalog's connection open
+    shutil.copytree(settings.data_dir / "chroma", target / "chroma")  # at rest: nothing writes to it
 
 
 @pytest.fixture(scope="session")
