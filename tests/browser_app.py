@@ -44,8 +44,6 @@ class RunningApp:
     log: Path
 
 
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
@@ -55,30 +53,31 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+def _start_app(root: Path, env: dict[str, str]) -> Iterator[RunningApp]:
+    """`python app.py` on a free loopback port over a copy of corpus/ below `root`, with `env` added."""
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    data = root / "data"
+    port = free_port()
+    env = {**env, "AUSKUNFT_DATA_DIR": str(data), "AUSKUNFT_CORPUS_DIR": str(corpus),
+           "AUSKUNFT_EMBEDDING_CACHE": str(EMBED_CACHE),  # vectors by text hash, shared with the other tests
+           "AUSKUNFT_PORT": str(port)}
+    url = f"http://127.0.0.1:{port}"
+    log = root / "app.log"
+    with running([sys.executable, str(REPO / "app.py")], f"{url}/health", timeout=900, env=env, log=log):
+        yield RunningApp(url, data, data / "uploads", log)
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[RunningApp]:
     from ui.users import add_user
 
     root = tmp_path_factory.mktemp("app")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    data = root / "data"
     users_file = root / "users.toml"
     for name, (department, admin) in USERS.items():
         add_user(users_file, name, PASSWORD, department, admin)
-    port = free_port()
-    env = {
-        "AUSKUNFT_DATA_DIR": str(data),
-        "AUSKUNFT_CORPUS_DIR": str(corpus),
-        "AUSKUNFT_USERS_FILE": str(users_file),
-        "AUSKUNFT_EMBEDDING_CACHE": str(EMBED_CACHE),  # vectors by text hash, shared with the other tests
-        "AUSKUNFT_PORT": str(port),
-        "AUSKUNFT_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
-    }
-    url = f"http://127.0.0.1:{port}"
-    log = root / "app.log"
-    with running([sys.executable, str(REPO / "app.py")], f"{url}/health", timeout=900, env=env, log=log):
-        yield RunningApp(url, data, data / "uploads", log)
+    yield from _start_app(root, {"AUSKUNFT_USERS_FILE": str(users_file),
+                                 "AUSKUNFT_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB)})
 
 
 CITIZEN_RATE = 4  # questions per minute and address in the citizen app: the browser test runs into it
@@ -87,23 +86,8 @@ CITIZEN_RATE = 4  # questions per minute and address in the citizen app: the bro
 @pytest.fixture(scope="session")
 def citizen_app(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[RunningApp]:
     """The real app in citizen mode (`AUSKUNFT_MODE=citizen`), without a users file, on its own port."""
-    root = tmp_path_factory.mktemp("citizen")
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    data = root / "data"
-    port = free_port()
-    env = {
-        "AUSKUNFT_MODE": "citizen",
-        "AUSKUNFT_CITIZEN_RATE_PER_MINUTE": str(CITIZEN_RATE),
-        "AUSKUNFT_DATA_DIR": str(data),
-        "AUSKUNFT_CORPUS_DIR": str(corpus),
-        "AUSKUNFT_EMBEDDING_CACHE": str(EMBED_CACHE),
-        "AUSKUNFT_PORT": str(port),
-    }
-    url = f"http://127.0.0.1:{port}"
-    log = root / "app.log"
-    with running([sys.executable, str(REPO / "app.py")], f"{url}/health", timeout=900, env=env, log=log):
-        yield RunningApp(url, data, data / "uploads", log)
+    yield from _start_app(tmp_path_factory.mktemp("citizen"), {
+        "AUSKUNFT_MODE": "citizen", "AUSKUNFT_CITIZEN_RATE_PER_MINUTE": str(CITIZEN_RATE)})
 
 
 @pytest.fixture(scope="session")

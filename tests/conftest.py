@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,14 +15,16 @@ from core.index import Index, open_index
 from core.records import Chunk
 from core.settings import Settings, load_settings
 
-pytest_plugins = ["browser_app"]  # fixtures of the browser tests (app server, chromium)
+pytest_plugins = ["browser_app", "staff_app"]  # fixtures of the shared app servers and chromium
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 SHARED = REPO.parent / "shared"
 LAWS = SHARED / "corpus-public" / "gesetze"
 COUNCIL = SHARED / "corpus-public" / "ratsdokumente-muenchen"
-# Vectors are reused by text hash across test runs and temporary indexes (gitignored).
+# Vectors are reused by text hash across test runs and temporary indexes (gitignored). The session's e5
+# indexes keep question vectors there too (`cache_query_vectors`, as the benchmark does): their tests ask the
+# same questions under several fusions and settings, and e5 takes a quarter second per question here.
 EMBED_CACHE = REPO / ".cache" / "test-embeddings.sqlite"
 
 
@@ -48,10 +52,16 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> Index:
 LATE_FIXTURES = frozenset({"app_server", "citizen_app", "browser", "context"})
 
 
+def _late(item: pytest.Item) -> int:
+    names = set(getattr(item, "fixturenames", ()))
+    return 2 if LATE_FIXTURES & names else 1 if "staff_app" in names else 0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on the shared app server and Chromium run last, so those session fixtures (an idle Gradio app
-    and browser still take CPU) live only while they are needed; otherwise the order stays."""
-    items.sort(key=lambda item: bool(LATE_FIXTURES & set(getattr(item, "fixturenames", ()))))
+    """Tests on the shared app servers and Chromium run last, the staff app's (API, MCP, load) together
+    before the browser's, so those session fixtures (an idle Gradio app and browser still take CPU) start
+    only when needed; otherwise the order stays."""
+    items.sort(key=_late)
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +94,30 @@ def corpus_copy(tmp_path: Path) -> Path:
     return target
 
 
+# Every format, three whole folders and two archive items: for tests of the per-file ingest logic, which the
+# whole corpus (48 files, 5 to 30 s a run with the fake embedder, by load) proves no better.
+SMALL_CORPUS = ("bauen", "rat", "satzungen", "archiv/archiv-marktrecht-1488.md",
+                "archiv/archiv-verschoenerungsverein-1886-1913.docx", "collections.toml")
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    for part in SMALL_CORPUS:
+        if (CORPUS / part).is_dir():
+            shutil.copytree(CORPUS / part, target / part)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(CORPUS / part, target / part)
+    return target
+
+
+def documents_in(corpus: Path) -> list[Path]:
+    """The files an ingest of `corpus` adds: not the collections file, nor the sidecars describing a file."""
+    return [p for p in corpus.rglob("*")
+            if p.is_file() and p.name != "collections.toml" and not p.name.endswith(".meta.json")]
+
+
 @pytest.fixture
 def fake_index(tmp_path: Path) -> Iterator[Index]:
     index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
@@ -106,13 +140,19 @@ def fake_musterstadt_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def copy_fake_musterstadt(template: Path, target: Path) -> Settings:
+    """Settings on a copy of the session's fake-embedder index of the shipped corpus (not opened). An ingest of
+    corpus/ on it finds every file unchanged: the template was ingested from the same folder."""
+    shutil.copytree(template / "data", target / "data")
+    shutil.copy(template / "vec.sqlite", target / "vec.sqlite")
+    return make_settings(target / "data", embedding_cache=target / "vec.sqlite")
+
+
 @pytest.fixture
 def fake_musterstadt(tmp_path: Path, fake_musterstadt_template: Path) -> Iterator[Index]:
     """A writable index of the shipped corpus with the fake embedder: a copy of the session's, so each test
     gets its own without ingesting the corpus again (about 4 s each)."""
-    shutil.copytree(fake_musterstadt_template / "data", tmp_path / "data")
-    shutil.copy(fake_musterstadt_template / "vec.sqlite", tmp_path / "vec.sqlite")
-    index = build_index(make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite"), FakeEmbedder())
+    index = build_index(copy_fake_musterstadt(fake_musterstadt_template, tmp_path), FakeEmbedder())
     yield index
     index.close()
 
@@ -137,7 +177,7 @@ def laws_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) 
     require_shared(LAWS)
     data = tmp_path_factory.mktemp("laws-data")
     settings = load_settings(data_dir=data, corpus_dir=LAWS, collections_file=data / "none.toml",
-                             embedding_cache=EMBED_CACHE)
+                             embedding_cache=EMBED_CACHE, cache_query_vectors=True)
     index = open_index(settings, embedder=e5_embedder)
     report = Ingestor(index).run([LAWS], collection="gesetze")
     yield index, report
@@ -149,12 +189,24 @@ def musterstadt_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Emb
     """The shipped corpus, ingested once per session with the real e5 model; tests only read it."""
     from ingest.pipeline import Ingestor
 
-    settings = make_settings(tmp_path_factory.mktemp("musterstadt"), embedding_cache=EMBED_CACHE)
+    settings = make_settings(tmp_path_factory.mktemp("musterstadt"), embedding_cache=EMBED_CACHE,
+                             cache_query_vectors=True)
     index = open_index(settings, embedder=e5_embedder)
     report = Ingestor(index).run([CORPUS])
     assert report.counts()["failed"] == 0, report.failed
     yield index
     index.close()
+
+
+def copy_index(settings: Settings, target: Path) -> None:
+    """The index of `settings` (catalog and Chroma, nothing else of its data folder) into the data folder
+    `target`, while it stays open: an app start there with the same corpus finds every file unchanged
+    instead of ingesting the corpus again. Only for an index no test writes to any more."""
+    target.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(settings.data_dir / "catalog.sqlite")) as source, \
+            closing(sqlite3.connect(target / "catalog.sqlite")) as copy:
+        source.backup(copy)  # consistent even with the catalog's connection open
+    shutil.copytree(settings.data_dir / "chroma", target / "chroma")  # at rest: nothing writes to it
 
 
 @pytest.fixture(scope="session")

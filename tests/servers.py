@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.reliability_load import stop_server
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -45,10 +47,6 @@ def running(command: list[str], ready_url: str, timeout: float = 120, env: dict[
                 time.sleep(0.3)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
         if log:
             output.close()  # type: ignore[union-attr]

@@ -133,10 +133,14 @@ def wire_admin(services: Services, account_of: AccountOf, ui: AdminTab) -> None:
     ui.delete_button.click(do_delete, inputs=[ui.doomed], outputs=[ui.delete_status]).then(
         overview, outputs=overview_outputs)
 
-    export_dir = Path(tempfile.mkdtemp(prefix="auskunft-export-"))
+    # Made at the first export, not when the page is built: every app start and test built one and none
+    # was ever removed. The system temp folder, because Gradio serves files from there (not from data_dir).
+    export_dir = functools.cache(lambda: Path(tempfile.mkdtemp(prefix="auskunft-export-")))
 
     @_admin_only
     def do_export(request: gr.Request) -> str:
-        return str(admin.gap_csv(services, account_of(request), export_dir))
+        account = account_of(request)
+        services.require_admin(account)  # a refused export makes no folder either
+        return str(admin.gap_csv(services, account, export_dir()))
 
     ui.csv_button.click(do_export, outputs=[ui.csv_file])

@@ -1,7 +1,7 @@
-"""The API on the real app (`python app.py` on a free 127.0.0.1 port, real e5 vectors, extractive backend),
-called by real clients: the official `openai` package (streaming and not), a follow-up conversation through
-/v1/chat/completions, and a permission matrix of keys (department A, department B, no department, none,
-revoked, expired, admin) across every route, each leak probe paired with a positive control."""
+"""The API on the real app (the session's `staff_app`: `python app.py` on 127.0.0.1, real e5 vectors,
+extractive backend), called by real clients: the official `openai` package (streaming and not), a follow-up
+conversation through /v1/chat/completions, and a permission matrix of keys (department A, department B, no
+department, none, revoked, expired, admin) across every route, each leak probe paired with a positive control."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from bench.reliability_load import PASSWORD, prepare_users, running_app
 from ui.api_keys import ApiKeys
+
+from staff_app import StaffApp
 
 pytestmark = pytest.mark.integration
 openai = pytest.importorskip("openai", reason="the dev extra installs the openai client")
@@ -35,10 +35,9 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("api")
-    prepare_users(root / "users.toml", 1, PASSWORD)
-    store = ApiKeys(root / "data" / "api_keys.sqlite")
+def server(staff_app: StaffApp) -> Server:
+    """This module's keys in the session's staff app (its other users and keys do not touch these)."""
+    store = ApiKeys(staff_app.key_store)
     keys = {"personal": store.create("personalamt", "personalamt")[1],  # department A: reads Personal
             "bau": store.create("bauamt", "bauamt")[1],  # department B: does not
             "ohne": store.create("ohne-abteilung", None)[1],  # no department: reads nothing
@@ -47,8 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store.revoke("alt")
     past = ApiKeys(store.path, clock=lambda: datetime.now(UTC) - timedelta(days=2))
     keys["expired"] = past.create("befristet", "personalamt", admin=True, expires="1d")[1]
-    with running_app(root, root / "users.toml", {"AUSKUNFT_API_RATE_PER_MINUTE": "1000"}) as url:
-        yield Server(url, keys)
+    return Server(staff_app.url, keys)
 
 
 def client(server: Server, role: str) -> httpx.Client:

@@ -19,7 +19,7 @@ from core.index import Index, open_index
 from core.records import collection_filter
 from ingest.pipeline import Ingestor
 
-from conftest import CORPUS, EMBED_CACHE, REPO, make_settings
+from conftest import CORPUS, EMBED_CACHE, REPO, documents_in, make_settings
 from files import make_broken_files
 
 pytestmark = pytest.mark.integration
@@ -128,9 +128,13 @@ def _committed_files(data_dir: Path) -> int:
 
 def test_kill_9_mid_run_then_resume_equals_a_clean_run(tmp_path: Path, e5_embedder: Embedder) -> None:
     corpus = tmp_path / "corpus"
-    for folder in ("bauen", "archiv", "rat"):
-        shutil.copytree(CORPUS / folder, corpus / folder)
+    # The archive's 13 short items (md, docx, pdfs with sidecars; 23 chunks) to die between. The resume embeds
+    # the rest cold, so each further chunk costs e5 time here: bauen, rat and the three long archive files
+    # were 127 of the 150 chunks before, and proved nothing more.
+    shutil.copytree(CORPUS / "archiv", corpus / "archiv",
+                    ignore=shutil.ignore_patterns("*bauakte*", "*benutzungsordnung*", "*marktrecht*"))
     shutil.copy(CORPUS / "collections.toml", corpus)
+    files = len(documents_in(corpus))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUSKUNFT_")}
     env.update(AUSKUNFT_DATA_DIR=str(tmp_path / "data"), AUSKUNFT_COLLECTIONS_FILE=str(corpus / "collections.toml"),
                AUSKUNFT_EMBEDDING_CACHE=str(tmp_path / "cold-cache.sqlite"), AUSKUNFT_EMBED_BATCH_SIZE="4")
@@ -142,7 +146,7 @@ def test_kill_9_mid_run_then_resume_equals_a_clean_run(tmp_path: Path, e5_embedd
     assert victim.poll() is None, "the run ended before it could be killed; the test needs a slower run"
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
-    assert 2 <= _committed_files(tmp_path / "data") < 11
+    assert 2 <= _committed_files(tmp_path / "data") < files - 1
 
     resumed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr

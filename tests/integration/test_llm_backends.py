@@ -19,6 +19,9 @@ from servers import free_port, running
 pytestmark = pytest.mark.integration
 
 QUESTION = "Wie hoch ist die Hundesteuer für den ersten Hund?"
+# Three passages instead of five: numbering and markers are the same plumbing, and each passage costs the
+# tiny model about a second of prompt processing per call on two cores.
+PASSAGES = 3
 
 
 def _check_answer(pieces: list[str | Answer], backend: str) -> Answer:
@@ -36,7 +39,8 @@ def _check_answer(pieces: list[str | Answer], backend: str) -> Answer:
 
 def test_llamacpp_streams_with_numbered_sources(musterstadt_index: Index, gemma_gguf: Path) -> None:
     settings = musterstadt_index.settings.model_copy(update={
-        "answer_backend": "llamacpp", "llm_model_path": gemma_gguf, "llm_max_tokens": 40, "llm_context": 4096})
+        "answer_backend": "llamacpp", "llm_model_path": gemma_gguf, "llm_max_tokens": 40, "llm_context": 4096,
+        "top_k": PASSAGES})
     backend = LlamaCppBackend(settings)
     prompts: list[str] = []
     original = backend._messages_to_prompt
@@ -72,9 +76,12 @@ def openai_server(gemma_gguf: Path) -> Iterator[str]:
 
 
 def test_openai_compatible_server_streams(musterstadt_index: Index, openai_server: str) -> None:
+    # The sufficiency question to this server has its own test below; here only the streamed answer (each
+    # prompt costs the tiny model several seconds of prompt processing on two cores).
     settings = musterstadt_index.settings.model_copy(update={
         "answer_backend": "openai", "openai_base_url": openai_server, "openai_model": "gemma",
-        "llm_max_tokens": 40, "llm_context": 4096})
+        "llm_max_tokens": 40, "llm_context": 4096,
+        "llm_sufficiency": False, "top_k": PASSAGES})
     backend = OpenAIBackend(settings)
     backend.check()
     assistant = Assistant.from_settings(settings, index=musterstadt_index, backend=backend)
@@ -95,7 +102,8 @@ def test_openai_server_judges_whether_the_passages_answer(musterstadt_index: Ind
 
     settings = musterstadt_index.settings.model_copy(update={
         "answer_backend": "openai", "openai_base_url": openai_server, "openai_model": "gemma",
-        "llm_max_tokens": 8, "llm_context": 4096})
+        "llm_max_tokens": 8, "llm_context": 4096,
+        "top_k": PASSAGES})
     backend = OpenAIBackend(settings)
     replies: list[str] = []
     complete = backend.llm.complete

@@ -1,28 +1,28 @@
-"""The real app on 127.0.0.1 (`python app.py`, real Chroma and e5 vectors, extractive backend) under the
-issue's load (20 signed-in sessions x 10 questions through Gradio's queue) and probed for leaks of Personal
-documents by other departments and an admin without read_all, with the Personalamt as positive control."""
+"""The real app on 127.0.0.1 (the session's `staff_app`: `python app.py`, real Chroma and e5 vectors,
+extractive backend) under the issue's load (20 signed-in sessions x 10 questions through Gradio's queue) and
+probed for leaks of Personal documents by other departments and an admin without read_all, with the
+Personalamt as positive control."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.reliability_leaks import prepare, probe
-from bench.reliability_load import PASSWORD, QUESTIONS, load, prepare_users, running_app
+from bench.reliability_leaks import probe
+from bench.reliability_load import PASSWORD, QUESTIONS, load
+
+from staff_app import StaffApp
 
 pytestmark = pytest.mark.integration
 SESSIONS, PER_SESSION = 20, 10
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, list[str]]]:
-    root = tmp_path_factory.mktemp("load")
-    users = prepare_users(root / "users.toml", SESSIONS, PASSWORD)
-    prepare(root / "users.toml")
-    with running_app(root, root / "users.toml") as url:
-        yield url, root, users
+def server(staff_app: StaffApp) -> tuple[str, Path, list[str]]:
+    """The session's staff app: its users file holds the 20 load users, the probers and the owner."""
+    assert len(staff_app.users) >= SESSIONS
+    return staff_app.url, staff_app.root, staff_app.users[:SESSIONS]
 
 
 def test_twenty_sessions_of_ten_questions_without_errors(server: tuple[str, Path, list[str]]) -> None:

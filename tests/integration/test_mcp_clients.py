@@ -1,4 +1,4 @@
-"""MCP with the SDK's real clients: streamable HTTP against `python app.py` on a free 127.0.0.1 port, and
+"""MCP with the SDK's real clients: streamable HTTP against `python app.py` (the session's `staff_app`), and
 stdio against `python -m ui.mcp_cli` (the `auskunft-mcp` script) on the same index.
 
 The permission matrix: keys of department A (personalamt, reads `personal`) and B (bauamt, does not), an
@@ -12,7 +12,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,8 +23,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from bench.reliability_load import PASSWORD, REPO, prepare_users, running_app
+from bench.reliability_load import REPO
 from ui.api_keys import ApiKeys
+
+from staff_app import StaffApp
 
 pytestmark = pytest.mark.integration
 PERSONAL_DOC = "personal/personal/personalamt-faq.md"
@@ -43,18 +44,16 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    root = tmp_path_factory.mktemp("mcp")
-    prepare_users(root / "users.toml", 1, PASSWORD)  # a users file: no demo mode, keys and logins only
-    store = ApiKeys(root / "data" / "api_keys.sqlite")
+def app(staff_app: StaffApp) -> App:
+    """This module's keys in the session's staff app (a users file: no demo mode)."""
+    store = ApiKeys(staff_app.key_store)
     keys = {role: store.create(role, department, admin)[1]
             for role, department, admin in (("a", "personalamt", False), ("b", "bauamt", False),
                                             ("admin", "hauptamt", True), ("revoked", "personalamt", False))}
     store.revoke("revoked")
     past = ApiKeys(store.path, clock=lambda: datetime.now(UTC) - timedelta(days=2))
     keys["expired"] = past.create("expired", "personalamt", expires="1d")[1]
-    with running_app(root, root / "users.toml") as url:
-        yield App(url, root, keys)
+    return App(staff_app.url, staff_app.root, keys)
 
 
 async def _http_calls(url: str, key: str | None, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:

@@ -15,8 +15,9 @@ import pytest
 import app
 import bot.logbook
 from bot.logbook import Logbook
+from core.index import Index
 
-from conftest import CORPUS, EMBED_CACHE, REPO
+from conftest import CORPUS, EMBED_CACHE, REPO, copy_index
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2030, 1, 1, 6, 0, tzinfo=UTC)
@@ -41,8 +42,9 @@ def _rows(path: Path) -> tuple[list[tuple[str]], list[tuple[str]]]:
 
 
 def test_app_start_purges_the_logbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                      capsys: pytest.CaptureFixture[str], musterstadt_index: Index) -> None:
     data = tmp_path / "data"
+    copy_index(musterstadt_index.settings, data)  # the start's index check finds the corpus unchanged
     _fill(data / "logbook.sqlite", NOW)
     for key, value in {"DATA_DIR": data, "CORPUS_DIR": CORPUS, "COLLECTIONS_FILE": CORPUS / "collections.toml",
                        "EMBEDDING_CACHE": EMBED_CACHE}.items():

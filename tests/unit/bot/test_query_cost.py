@@ -23,9 +23,8 @@ from core.embed import FakeEmbedder
 from core.index import Index
 from core.permissions import OPERATOR, User, readable_collections
 from core.records import Chunk
-from ingest.pipeline import Ingestor
 
-from conftest import CORPUS, build_index, make_settings
+from conftest import build_index, copy_fake_musterstadt, make_settings
 
 pytestmark = pytest.mark.unit
 
@@ -63,13 +62,12 @@ def _copy_into(small: Index, large: Index, copies: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Index, Index]]:
-    made = []
-    for name in ("small", "large"):
-        data = tmp_path_factory.mktemp(name)
-        made.append(build_index(make_settings(data, embedding_cache=data / "v.sqlite"), FakeEmbedder()))
-    small, large = made
-    Ingestor(small).run([CORPUS])
+def indexes(tmp_path_factory: pytest.TempPathFactory, fake_musterstadt_template: Path) -> Iterator[tuple[Index, Index]]:
+    small = build_index(copy_fake_musterstadt(fake_musterstadt_template, tmp_path_factory.mktemp("small")),
+                        FakeEmbedder())  # the shipped corpus, as the session ingested it
+    data = tmp_path_factory.mktemp("large")
+    large = build_index(make_settings(data, embedding_cache=data / "v.sqlite"), FakeEmbedder())
+    made = [small, large]
     _copy_into(small, large, COPIES)
     large.mark_synced()
     yield small, large

@@ -12,12 +12,12 @@ from conftest import build_index, make_settings
 pytestmark = pytest.mark.unit
 
 
-def test_the_catalog_never_names_a_chunk_without_its_vector(fake_index: Index, corpus_copy: Path) -> None:
+def test_the_catalog_never_names_a_chunk_without_its_vector(fake_index: Index, small_corpus: Path) -> None:
     """A kill (or a query) between any two writes finds every catalog chunk in Chroma; orphans are fine."""
-    Ingestor(fake_index).run([corpus_copy])
-    target = corpus_copy / "satzungen" / "abfallgebuehrensatzung.md"
+    Ingestor(fake_index).run([small_corpus])
+    target = small_corpus / "satzungen" / "abfallgebuehrensatzung.md"
     target.write_text(target.read_text(encoding="utf-8").replace("4,50", "5,25"), encoding="utf-8")
-    (corpus_copy / "archiv" / "archiv-marktrecht-1488.md").unlink()
+    (small_corpus / "archiv" / "archiv-marktrecht-1488.md").unlink()
     catalog, store = fake_index.catalog, fake_index.store
     gaps: list[str] = []
     steps = {"n": 0}
@@ -38,10 +38,10 @@ def test_the_catalog_never_names_a_chunk_without_its_vector(fake_index: Index, c
     for owner, name in ((store, "upsert"), (store, "delete"), (store, "reset"), (catalog, "commit_file"),
                         (catalog, "delete_file"), (catalog, "clear")):
         checked(owner, name)
-    report = Ingestor(fake_index).run([corpus_copy])
+    report = Ingestor(fake_index).run([small_corpus])
     assert report.counts()["updated"] == 1 and report.counts()["deleted"] == 1
     assert steps["n"] >= 5 and gaps == []
-    rebuilt = Ingestor(fake_index).run([corpus_copy / "bauen"], rebuild=True)
+    rebuilt = Ingestor(fake_index).run([small_corpus / "bauen"], rebuild=True)
     assert rebuilt.counts()["added"] == 4 and gaps == []
     assert catalog.chunk_ids() == store.ids()
 
@@ -59,22 +59,22 @@ def test_the_generation_counts_committed_chunk_changes_only(fake_index: Index, c
     assert catalog.generation() == after_ingest + 1
 
 
-def test_an_open_index_sees_what_another_index_committed_after_sync(tmp_path: Path, corpus_copy: Path) -> None:
+def test_an_open_index_sees_what_another_index_committed_after_sync(tmp_path: Path, small_corpus: Path) -> None:
     settings = make_settings(tmp_path / "data", embedding_cache=tmp_path / "vec.sqlite")
     from core.embed import FakeEmbedder
 
     reader = build_index(settings, FakeEmbedder())
-    Ingestor(reader).run([corpus_copy / "bauen"])
+    Ingestor(reader).run([small_corpus / "bauen"])
     view = reader.store._collection  # type: ignore[attr-defined]
     reader.sync()
     assert reader.store._collection is view  # type: ignore[attr-defined]  # nothing new: no reopening
     writer = build_index(settings, FakeEmbedder())
-    Ingestor(writer).run([corpus_copy], collection="neu")
+    Ingestor(writer).run([small_corpus], collection="neu")
     removed = next(d for d in writer.catalog.files() if d.endswith("bauvoranfrage.md") and not d.startswith("neu/"))
     assert Ingestor(writer).remove(removed)
     writer.close()
     reader.sync()
-    vector = reader.embedder.embed_query("Wohngeld Antrag Einkommen")
+    vector = reader.embedder.embed_query("Hundesteuer für den ersten Hund")  # only in what the writer added
     assert any(h.id.startswith("neu/") for h in reader.store.query(vector, 40))  # a stale view finds none
     assert not any(h.id.startswith(removed + "::") for h in reader.store.query(vector, 200))
     new_ids = sorted(i for i in reader.catalog.chunk_ids() if i.startswith("neu/"))

@@ -1,5 +1,6 @@
 """Admin actions and the HTTP routes (document, health, login) with the fake embedder; no browser."""
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,25 @@ def test_statistics_and_gap_report_csv(services: Services, tmp_path: Path) -> No
     csv_text = admin.gap_csv(services, boss, tmp_path).read_text(encoding="utf-8-sig")
     lines = csv_text.splitlines()
     assert lines[0] == "Frage;Anzahl;Zuletzt gefragt" and lines[1].startswith("Wo parke ich?;2;")
+
+
+def test_building_the_page_makes_no_export_folder_the_first_export_does(
+        fake_musterstadt: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The UI was built at every start (and in many tests) with a temp folder that nobody removed."""
+    from ui.layout import build_ui
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # the system temp folder, for this test only
+    services = make_services(fake_musterstadt, tmp_path, with_users=False)  # demo: the page's user is admin
+    services.logbook.record_gap("Wo parke ich?", None)
+    page = build_ui(services)
+    assert not list(temp.glob("auskunft-export-*"))
+    export = next(block.fn for block in page.fns.values() if block.name == "do_export")
+    csv_file = Path(export(None))
+    assert csv_file.parent.parent == temp and csv_file.parent.name.startswith("auskunft-export-")
+    assert csv_file.read_text(encoding="utf-8-sig").splitlines()[1].startswith("Wo parke ich?;1;")
+    assert Path(export(None)).parent == csv_file.parent  # one folder per page, reused
 
 
 def test_statistics_call_out_an_undeclared_collection(services: Services, tmp_path: Path) -> None:

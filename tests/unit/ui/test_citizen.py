@@ -17,7 +17,7 @@ from ui.service import CITIZEN_ACCOUNT, Services
 from ui.startup import StartupError, prepare
 from ui.throttle import RateLimit
 
-from conftest import CORPUS, make_settings
+from conftest import CORPUS, copy_fake_musterstadt, make_settings
 from ui_services import PASSWORD, make_services
 
 pytestmark = pytest.mark.unit
@@ -153,7 +153,8 @@ def test_office_notice_names_the_cited_collections_contact_or_the_general_one(tm
     assert "nicht rechtlich verbindlich" in citizen.NOTICE
 
 
-def test_citizen_start_needs_a_public_collection_and_ignores_users(tmp_path: Path) -> None:
+def test_citizen_start_needs_a_public_collection_and_ignores_users(tmp_path: Path,
+                                                                  fake_musterstadt_template: Path) -> None:
     closed = tmp_path / "collections.toml"
     closed.write_text('[departments]\nbauamt = "Bauamt"\n[collections.bauen]\ndepartments = ["*"]\n',
                       encoding="utf-8")
@@ -163,7 +164,8 @@ def test_citizen_start_needs_a_public_collection_and_ignores_users(tmp_path: Pat
         prepare(settings, embedder=FakeEmbedder())
     broken_users = tmp_path / "users.toml"
     broken_users.write_text('[users.anna]\npassword = "klartext"\n', encoding="utf-8")
-    services = prepare(make_settings(tmp_path / "b", mode="citizen", users_file=broken_users),
+    ingested = copy_fake_musterstadt(fake_musterstadt_template, tmp_path / "b")  # the start finds it unchanged
+    services = prepare(ingested.model_copy(update={"mode": "citizen", "users_file": broken_users}),
                        embedder=FakeEmbedder())
     try:
         assert services.users is None and services.citizen and not services.demo

@@ -3,9 +3,10 @@ from pathlib import Path
 import pytest
 
 from core.embed import FakeEmbedder
+from core.settings import Settings
 from ui.startup import StartupError, prepare
 
-from conftest import make_settings
+from conftest import copy_fake_musterstadt, make_settings
 from servers import free_port
 
 pytestmark = pytest.mark.unit
@@ -26,13 +27,17 @@ def test_empty_index_fails_fast_with_what_to_do(tmp_path: Path) -> None:
         prepare(settings, embedder=FakeEmbedder())
 
 
-def test_unreachable_llm_fails_fast_or_falls_back_when_allowed(tmp_path: Path) -> None:
+def test_unreachable_llm_fails_fast_or_falls_back_when_allowed(tmp_path: Path, fake_musterstadt_template: Path) -> None:
     server = {"answer_backend": "openai", "openai_base_url": f"http://127.0.0.1:{free_port()}/v1",
               "openai_model": "gemma"}
     pytest.importorskip("llama_index.llms.openai_like", reason="the llm extra is not installed")
+
+    def ingested(name: str, **overrides: object) -> Settings:  # the start finds every file unchanged
+        return copy_fake_musterstadt(fake_musterstadt_template, tmp_path / name).model_copy(update=overrides)
+
     with pytest.raises(StartupError, match=r"(?s)nicht erreichbar.*AUSKUNFT_LLM_FALLBACK"):
-        prepare(make_settings(tmp_path / "a", **server), embedder=FakeEmbedder())
-    services = prepare(make_settings(tmp_path / "b", llm_fallback=True, **server), embedder=FakeEmbedder())
+        prepare(ingested("a", **server), embedder=FakeEmbedder())
+    services = prepare(ingested("b", llm_fallback=True, **server), embedder=FakeEmbedder())
     try:
         assert services.backend_name == "extractive"
         assert any("Sprachmodell ist nicht erreichbar" in n for n in services.notices)
