@@ -33,7 +33,7 @@ def test_an_order_without_copies_stays_as_it_is() -> None:
     assert repeats_last(["unknown", "a1"], _chunks()) == ["unknown", "a1"]  # not stored: kept in place
 
 
-def test_arrange_applies_the_repeat_rule_after_facets_and_validity() -> None:
+def test_arrange_ends_with_the_repeat_rule() -> None:
     order = ["a2", "b2", "a1", "c2", "b1"]
     arranged = arrange(order, _chunks(), "Welche Zuschussanträge liegen vor?", date(2026, 1, 1), lambda cid: 1.0)
     assert arranged == ["a2", "a1", "b1", "b2", "c2"]
