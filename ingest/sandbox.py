@@ -140,10 +140,12 @@ class _Worker:
                 self.process.kill()
             for conn in (self.requests, self.replies):
                 conn.close()  # EOF ends an idle child
-            # wait4, not Popen.wait: it also tells this child's own peak RSS.
+            # wait4, not Popen.wait: it also tells the child's peak RSS, for a worker that never
+            # reported its own (killed mid-file). Only then: ru_maxrss includes the starting process.
             _, status, usage = os.wait4(self.process.pid, 0)
             self.process.returncode = os.waitstatus_to_exitcode(status)
-            self.peak_rss_mb = max(self.peak_rss_mb or 0.0, usage.ru_maxrss / 1024)
+            if self.peak_rss_mb is None:
+                self.peak_rss_mb = usage.ru_maxrss / 1024
         else:
             for conn in (self.requests, self.replies):
                 if not conn.closed:
