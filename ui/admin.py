@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +163,9 @@ def gap_rows(services: Services, account: Account | None) -> list[list[object]]:
     return reports.gap_rows(services.logbook)
 
 
-def gap_csv(services: Services, account: Account | None, folder: Path) -> Path:
-    """The gap report as CSV (semicolon, UTF-8 with BOM: opens cleanly in German Excel)."""
+def gap_csv(services: Services, account: Account | None, folder: Callable[[], Path]) -> Path:
+    """The gap report as CSV (semicolon, UTF-8 with BOM: opens cleanly in German Excel).
+
+    `folder` makes the export folder; it is called only once the account may export."""
     rows = gap_rows(services, account)
-    return reports.write_csv(folder / "wissensluecken.csv", reports.GAP_HEADERS, rows)
+    return reports.write_csv(folder() / "wissensluecken.csv", reports.GAP_HEADERS, rows)

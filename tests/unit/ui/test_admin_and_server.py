@@ -29,7 +29,7 @@ def test_admin_actions_refuse_staff(services: Services, tmp_path: Path) -> None:
     anna = services.account("anna")
     for action in (lambda: admin.upload(services, anna, [], "buergerservice"), lambda: admin.documents(services, anna),
                    lambda: next(admin.reingest(services, anna)), lambda: admin.delete_document(services, anna, "x"),
-                   lambda: admin.statistics(services, anna), lambda: admin.gap_csv(services, anna, tmp_path)):
+                   lambda: admin.statistics(services, anna), lambda: admin.gap_csv(services, anna, lambda: tmp_path)):
         with pytest.raises(NotAllowed):
             action()
 
@@ -72,9 +72,22 @@ def test_statistics_and_gap_report_csv(services: Services, tmp_path: Path) -> No
     assert "Dokumente" in text and {r[1] for r in rows} >= {"buergerservice", "personal"}
     visible = {r[1]: r[4] for r in rows}
     assert visible["personal"] == "Personalamt" and visible["buergerservice"] == "alle Abteilungen"
-    csv_text = admin.gap_csv(services, boss, tmp_path).read_text(encoding="utf-8-sig")
+    csv_text = admin.gap_csv(services, boss, lambda: tmp_path).read_text(encoding="utf-8-sig")
     lines = csv_text.splitlines()
     assert lines[0] == "Frage;Anzahl;Zuletzt gefragt" and lines[1].startswith("Wo parke ich?;2;")
+
+
+def test_a_refused_export_makes_no_folder(services: Services, tmp_path: Path) -> None:
+    made: list[Path] = []
+
+    def folder() -> Path:
+        made.append(tmp_path)
+        return tmp_path
+
+    with pytest.raises(NotAllowed):
+        admin.gap_csv(services, services.account("anna"), folder)
+    assert made == []
+    assert admin.gap_csv(services, services.account("admin"), folder).parent == tmp_path and made == [tmp_path]
 
 
 def test_building_the_page_makes_no_export_folder_the_first_export_does(
