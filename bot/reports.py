@@ -32,12 +32,22 @@ def feedback_rows(entries: Iterable[Feedback], answer_chars: int | None = None) 
              f.user or ""] for f in entries]
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice ("=HYPERLINK(…)"); questions and
+# comments are typed by users, in citizen mode by anyone (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, prefixed with an apostrophe so it shows as typed."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """Rows as CSV text (semicolon, CRLF, starting with a BOM), pure; write it encoded as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return BOM + buffer.getvalue()
 
 

