@@ -113,6 +113,7 @@ class _Worker:
             raise crash_error(self.process.returncode, self.memory_mb) from None
 
     def load(self, path: Path, source: str, bounds: Bounds) -> LoadedDocument:
+        self.peak_rss_mb = None  # a worker killed on this file must not report the previous file's figure
         try:
             self.requests.send((str(path), source, bounds.max_bytes, bounds.parse))
         except OSError:
@@ -136,6 +137,9 @@ class _Worker:
 
     def close(self, kill: bool = False) -> None:
         if self.process.returncode is None:
+            if self.peak_rss_mb is None:  # killed mid-file: read its own peak while it still exists
+                found = _vm_hwm_kb(str(self.process.pid))
+                self.peak_rss_mb = found / 1024 if found is not None else None
             if kill:
                 self.process.kill()
             for conn in (self.requests, self.replies):
@@ -210,18 +214,25 @@ def load_bounded(path: Path, source: str, bounds: Bounds) -> LoadedDocument:
     return _shared.load(path, source, bounds)
 
 
-def _peak_rss_kb() -> int:
-    """This worker's own peak resident memory. Linux carries `ru_maxrss` over from the process it was
-    started from, so a worker of a 700 MB app reported 700 MB after a 1 KB file and was replaced after
-    every file (the rule above); VmHWM counts this program's memory alone."""
+def _vm_hwm_kb(pid: str) -> int | None:
+    """A process's own peak resident memory in KB (Linux VmHWM), None where /proc does not tell it."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # elsewhere: an upper bound, as before
+    return None
+
+
+def _peak_rss_kb() -> int:
+    """This worker's own peak resident memory. Linux carries `ru_maxrss` over from the process it was
+    started from, so a worker of a 700 MB app reported 700 MB after a 1 KB file and was replaced after
+    every file (the rule above); VmHWM counts this program's memory alone."""
+    found = _vm_hwm_kb("self")
+    # elsewhere an upper bound, as before (Linux reports ru_maxrss in KB)
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _serve(requests: Connection, replies: Connection, memory_mb: int) -> None:

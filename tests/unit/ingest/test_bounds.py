@@ -74,6 +74,19 @@ def test_worker_time_limit_kills_the_parse_and_the_next_file_loads(tmp_path: Pat
         assert sandbox.load(good, "gut.txt", Bounds(MB, timeout_s=30)).title == "Hundesteuer"
 
 
+def test_a_worker_killed_on_a_file_reports_its_peak_up_to_then_not_the_previous_files(tmp_path: Path) -> None:
+    slow = many_tags_html(tmp_path / "langsam.html", 150_000, tag="p")
+    good = tmp_path / "gut.txt"
+    good.write_text("Hundesteuer\n" + TEXT, encoding="utf-8")
+    with Sandbox() as sandbox:
+        sandbox.load(good, "gut.txt", Bounds(MB, timeout_s=30))
+        after_small = sandbox.last_peak_rss_mb
+        with pytest.raises(LimitError):
+            sandbox.load(slow, "langsam.html", Bounds(MB * 10, timeout_s=3))
+        assert after_small is not None and sandbox.last_peak_rss_mb is not None
+        assert sandbox.last_peak_rss_mb > after_small  # the parse grew the heap before it was stopped
+
+
 def test_worker_memory_cap_gives_a_typed_error_and_the_worker_is_replaced(tmp_path: Path) -> None:
     hungry = many_tags_html(tmp_path / "hungrig.html", 150_000, tag="p")
     good = tmp_path / "gut.txt"
