@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
@@ -31,28 +32,41 @@ def join_hyphenated(text: str) -> str:
 def strip_repeated_lines(pages: list[str], min_share: float = 0.6) -> list[str]:
     """Remove running headers/footers: lines that recur at the top or bottom of most pages.
 
-    Digits are masked when comparing, so "Seite 3 von 9" matches on every page. A header may be a block
-    (a table's column heads repeated on every page it spans, one word per line): from each page's top and
-    bottom, the whole run of such recurring lines goes, up to `_EDGE_BLOCK` lines.
+    Digits are masked when comparing, so "Seite 3 von 9" matches on every page. One of the first (last)
+    three lines goes when it recurs among the first (last) three of most pages: the same edge, so a
+    paragraph that runs from one page's foot onto the next page's head stays. A header may also be a block (a table's
+    column heads repeated on every page it spans, one word per line): from each page's top and bottom, the
+    run of lines that recur *at the same distance from that edge* on most pages goes, up to `_EDGE_BLOCK`
+    lines. The same distance keeps body text that merely recurs (a checklist item on two pages of a
+    leaflet), and a page made only of such lines (a form printed twice) keeps its text.
     """
     if len(pages) < 3:
         return [_drop_page_numbers(p) for p in pages]
-    edge_lines: Counter[str] = Counter()
-    for page in pages:
-        lines = [ln for ln in page.split("\n") if ln.strip()]
-        edge_lines.update({_mask(ln) for ln in lines[:_EDGE_BLOCK] + lines[-_EDGE_BLOCK:]})
-    threshold = max(2, int(len(pages) * min_share + 0.5))
+    texts = [[ln for ln in page.split("\n") if ln.strip()] for page in pages]
+    edge_lines: Counter[tuple[str, str]] = Counter()
+    block: Counter[tuple[str, int, str]] = Counter()
+    for lines in texts:
+        edge_lines.update({("top", _mask(ln)) for ln in lines[:3]} | {("bottom", _mask(ln)) for ln in lines[-3:]})
+        block.update({("top", i, _mask(ln)) for i, ln in enumerate(lines[:_EDGE_BLOCK])})
+        block.update({("bottom", i, _mask(ln)) for i, ln in enumerate(lines[::-1][:_EDGE_BLOCK])})
+    threshold = max(2, math.ceil(len(pages) * min_share))
     repeated = {line for line, count in edge_lines.items() if count >= threshold}
+    in_block = {key for key, count in block.items() if count >= threshold}
     cleaned = []
     for page in pages:
         lines = page.split("\n")
         non_empty = [i for i, ln in enumerate(lines) if ln.strip()]
-        dropped = {i for i in non_empty[:3] + non_empty[-3:] if _mask(lines[i]) in repeated}
-        for run in (non_empty[:_EDGE_BLOCK], non_empty[::-1][:_EDGE_BLOCK]):
-            for i in run:
-                if _mask(lines[i]) not in repeated and not _PAGE_NUMBER.match(lines[i]):
+        dropped = {i for i in non_empty[:3] if ("top", _mask(lines[i])) in repeated} | \
+            {i for i in non_empty[-3:] if ("bottom", _mask(lines[i])) in repeated}
+        runs: set[int] = set()
+        for edge, run in (("top", non_empty[:_EDGE_BLOCK]), ("bottom", non_empty[::-1][:_EDGE_BLOCK])):
+            for offset, i in enumerate(run):
+                if (edge, offset, _mask(lines[i])) not in in_block and not _PAGE_NUMBER.match(lines[i]) \
+                        and i not in dropped:
                     break
-                dropped.add(i)
+                runs.add(i)
+        # a page that would be all "header" is content seen twice (a form printed for two copies)
+        dropped = dropped | runs if len(dropped | runs) < len(non_empty) else set()
         cleaned.append(_drop_page_numbers("\n".join(ln for i, ln in enumerate(lines) if i not in dropped)))
     return cleaned
 

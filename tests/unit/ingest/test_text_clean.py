@@ -34,3 +34,28 @@ def test_a_table_header_repeated_on_every_page_goes_as_a_block() -> None:
     assert [page.split("\n")[0] for page in cleaned] == bodies  # page number and all eight header lines gone
     assert all("Beschlusstitel" not in page for page in cleaned)
     assert strip_repeated_lines([f"Kopf\n{body}" for body in bodies]) == bodies
+
+
+def test_body_lines_that_merely_recur_stay() -> None:
+    """A checklist item on two pages of a short leaflet is content, not a running header."""
+    pages = ["Merkblatt Reisepass\nDen Antrag stellen Sie im Bürgerbüro.\nSie brauchen einen Termin.\nDer Pass ist "
+             "zehn Jahre gültig.\nKinder erhalten einen Kinderreisepass.\nErforderliche Unterlagen:\n- Personalausweis",
+             "Für Kinder\nErforderliche Unterlagen:\n- Personalausweis\n- Geburtsurkunde\nDie Gebühr beträgt 37,50 "
+             "Euro.\nDer Pass gilt zehn Jahre.\nAbholung nach vier Wochen.\nBitte Termin vereinbaren.\nFragen an "
+             "das Bürgerbüro.\nTelefon 0123 456-0.\nÖffnungszeiten siehe Aushang.",
+             "Gebühren\nReisepass 37,50 Euro\nExpresspass 69,50 Euro"]
+    cleaned = strip_repeated_lines(pages)
+    assert cleaned[0].endswith("Erforderliche Unterlagen:\n- Personalausweis")
+    assert "Erforderliche Unterlagen:" in cleaned[1]
+
+
+def test_a_form_printed_twice_keeps_its_text() -> None:
+    form = "\n".join(f"Feld {name}: ________" for name in ("Name", "Vorname", "Anschrift", "Geburtsdatum", "Datum",
+                                                          "Unterschrift", "Aktenzeichen", "Betrag"))
+    cleaned = strip_repeated_lines(["Antrag auf Zuschuss\nBitte füllen Sie beide Ausfertigungen aus.", form, form])
+    assert all("Feld Anschrift" in page and "Feld Datum" in page for page in cleaned[1:])
+
+
+def test_a_line_on_half_of_the_pages_is_no_running_header() -> None:
+    pages = [f"Hinweis: Termin vereinbaren\nInhalt {n}" if n < 3 else f"Inhalt {n}" for n in range(1, 5)]
+    assert strip_repeated_lines(pages)[0] == "Hinweis: Termin vereinbaren\nInhalt 1"
