@@ -56,15 +56,22 @@ _HOLDS = {
 
 # "Wie viele Stellen ...", "Anzahl der Plätze": the counted thing; a count of something else does not answer
 # (plural only: "wie viel Gartenfläche" asks a quantity whose unit is not the noun, "120 m²")
-_COUNTED_NOUN = re.compile(r"(?i:\bwie ?viele[nmrs]?|\banzahl (?:der|an|von))\s+([A-ZÄÖÜ][\wÄÖÜäöüß-]+)")
-_COUNT_OF = re.compile(rf"(?i:\b{_COUNT})\s+([\wÄÖÜäöüß-]+)")
+# The noun may follow an adjective ("wie viele neue Stellen") and be typed lower case in a chat.
+_COUNTED_NOUN = re.compile(r"(?i:\bwie ?viele[nmrs]?|\banzahl (?:der|an|von))\s+(?:(?:neue|freie|offene|weitere|"
+                           r"zusätzliche|unbesetzte|besetzte|gemeldete)[nmrs]?\s+)?([\wÄÖÜäöüß-]+)", re.I)
+# the counted word, or the one after an adjective ("8 neue Stellen")
+_COUNT_OF = re.compile(rf"(?i:\b{_COUNT})\s+([\wÄÖÜäöüß-]+)(?:\s+([\wÄÖÜäöüß-]+))?")
 
 
 def counted_thing(question: str) -> str | None:
     """What a count question counts, analysed ("Wie viele Stellen ...?" -> 'stell'); None otherwise."""
     if asked_type(question) != "anzahl" or not (noun := _COUNTED_NOUN.search(question)):
         return None
-    return next(iter(analyze(noun.group(1))), None)
+    word = noun.group(1)
+    if word[0].islower() and any(ch.isupper() for ch in question[1:]):
+        return None  # a writer who capitalises nouns wrote a verb here ("Wie viele bekommen Wohngeld?")
+    terms = analyze(word)
+    return terms[-1] if terms else None  # "Kita-Plätze" counts places: a German compound ends in its head
 
 
 def counts(thing: str, text: str) -> bool:
@@ -73,7 +80,7 @@ def counts(thing: str, text: str) -> bool:
     if _MULTIPLE.search(text):  # 'in dreifacher Ausfertigung' says how many copies of whatever is asked
         return True
     return any(_same_head(term, thing) for found in _COUNT_OF.finditer(text)
-               for term in analyze(found.group(1).split("-")[0]))
+               for word in found.groups() if word for term in analyze(word))
 
 
 def _same_head(term: str, thing: str) -> bool:

@@ -79,6 +79,16 @@ def test_what_a_count_question_counts() -> None:
     assert copies and counts(copies, "in dreifacher Ausfertigung")
 
 
+def test_count_questions_as_people_type_them() -> None:
+    posts = counted_thing("wie viele neue stellen gibt es?")  # lower case in a chat, an adjective before
+    assert posts == analyze("Stellen")[0] and counted_thing("Wie viele neue Stellen?") == posts
+    assert counts(posts, "Es gibt 8 neue Stellen.") and counts(posts, "8,5 Stellen-VZÄ")
+    assert not counts(posts, "Im Jahr 2018 wurde beschlossen.")
+    places = counted_thing("Wie viele Kita-Plätze gibt es?")  # the compound's head, not its first part
+    assert places == analyze("Plätze")[0] and counts(places, "120 Kita-Plätze") and not counts(places, "3 Kitas")
+    assert counted_thing("Wie viele bekommen Wohngeld?") is None  # capitalised nouns: this one is a verb
+
+
 def _signals(cid: str, dense: float, bm25: float) -> Signals:
     return Signals(id=cid, dense=dense, bm25=bm25, variants=0.0, lexicon=0.0, coverage=0.5,
                    heading=0.0, title=0.0)
