@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -52,8 +54,12 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    """Written beside the target and renamed into place: an export asked for twice at once never serves a
+    half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(csv_text(headers, rows).encode("utf-8"))
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as part:
+        part.write(csv_text(headers, rows).encode("utf-8"))
+    os.replace(part.name, path)
     return path
 
 

@@ -47,6 +47,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted() -> None:
     assert parsed[1][1] == "1"  # numbers stay numbers
 
 
+def test_csv_is_renamed_into_place_and_leaves_no_part_file(tmp_path: Path) -> None:
+    target = tmp_path / "wissensluecken.csv"
+    reports.write_csv(target, reports.GAP_HEADERS, [["Alt?", 1, "2026-05-01"]])
+    reports.write_csv(target, reports.GAP_HEADERS, [["Neu?", 2, "2026-05-02"]])
+    assert [p.name for p in tmp_path.iterdir()] == ["wissensluecken.csv"]
+    assert "Neu?;2;" in target.read_text(encoding="utf-8-sig") and "Alt?" not in target.read_text(encoding="utf-8-sig")
+
+
 def fill_logbook(data: Path) -> None:
     book = Logbook(data / "logbook.sqlite")
     for question in ["Wo parke ich?", "wo parke ich? ", "Gibt es WLAN?"]:
