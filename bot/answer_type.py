@@ -16,6 +16,8 @@ _COUNT = r"(?:\d+(?:[.,]\d+)*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|e
 _AMOUNT_OF_TIME = rf"(?:eine[nmrs]?|ein|{_COUNT})"  # 'einen Monat' is a duration, 'ein Antrag' no count
 # "dreifach", "3-fach", "doppelt": how many copies, of whatever is asked
 _MULTIPLE = re.compile(rf"\b({_COUNT}-?fach|doppelt)\w*", re.I)
+# ... of copies: 'in dreifacher Ausfertigung' answers how many of a paper, 'doppelte Buchführung' no count
+_COPIES = re.compile(rf"{_MULTIPLE.pattern}\s+(ausfertigung|exemplar|kopie|abschrift)", re.I)
 
 # money nouns: 'wie viel Wohngeld' asks an amount, 'wie viel Gartenfläche' or 'wie viel Urlaub' a quantity
 _MONEY = r"[\w-]*(?:geld|gebühr|gebühren|steuer|beitrag|beiträge|kosten|miete|entgelt|zuschuss|rente|lohn|gehalt|" \
@@ -77,7 +79,7 @@ def counted_thing(question: str) -> str | None:
 def counts(thing: str, text: str) -> bool:
     """Does the text give a number of `thing`? The counted word may be a compound with it as head or
     first part ("zwei Arbeitstage" are days, "8,5 Stellen-VZÄ" are posts)."""
-    if _MULTIPLE.search(text):  # 'in dreifacher Ausfertigung' says how many copies of whatever is asked
+    if _COPIES.search(text):  # 'in dreifacher Ausfertigung' says how many copies of whatever is asked
         return True
     return any(_same_head(term, thing) for found in _COUNT_OF.finditer(text)
                for word in found.groups() if word for term in analyze(word))

@@ -87,6 +87,7 @@ def test_count_questions_as_people_type_them() -> None:
     places = counted_thing("Wie viele Kita-Plätze gibt es?")  # the compound's head, not its first part
     assert places == analyze("Plätze")[0] and counts(places, "120 Kita-Plätze") and not counts(places, "3 Kitas")
     assert counted_thing("Wie viele bekommen Wohngeld?") is None  # capitalised nouns: this one is a verb
+    assert not counts(posts, "Seit 2009 gilt die doppelte Buchführung (Doppik).")  # a multiple, but no copies
 
 
 def _signals(cid: str, dense: float, bm25: float) -> Signals:
