@@ -59,7 +59,7 @@ _HOLDS = {
 # "Wie viele Stellen ...", "Anzahl der Plätze": the counted thing; a count of something else does not answer
 # (plural only: "wie viel Gartenfläche" asks a quantity whose unit is not the noun, "120 m²")
 # The noun may follow an adjective ("wie viele neue Stellen") and be typed lower case in a chat.
-_COUNTED_NOUN = re.compile(r"(?i:\bwie ?viele[nmrs]?|\banzahl (?:der|an|von))\s+(?:(?:neue|freie|offene|weitere|"
+_COUNTED_NOUN = re.compile(r"(?:\bwie ?viele[nmrs]?|\banzahl (?:der|an|von))\s+(?:(?:neue|freie|offene|weitere|"
                            r"zusätzliche|unbesetzte|besetzte|gemeldete)[nmrs]?\s+)?([\wÄÖÜäöüß-]+)", re.I)
 # the counted word, or the one after an adjective ("8 neue Stellen")
 _COUNT_OF = re.compile(rf"(?i:\b{_COUNT})\s+([\wÄÖÜäöüß-]+)(?:\s+([\wÄÖÜäöüß-]+))?")

@@ -231,7 +231,7 @@ def _peak_rss_kb() -> int:
     started from, so a worker of a 700 MB app reported 700 MB after a 1 KB file and was replaced after
     every file (the rule above); VmHWM counts this program's memory alone."""
     found = _vm_hwm_kb("self")
-    # elsewhere an upper bound, as before (Linux reports ru_maxrss in KB)
+    # without /proc: ru_maxrss, an upper bound (KB on Linux; macOS counts bytes and would over-report)
     return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

@@ -183,7 +183,7 @@ class ExtractiveBackend(BaseBackend):
                 carried = 0.8 * before if refers_back else 0.0
                 # a number of the counted thing beats any number ('8,5 Stellen' over 'im Jahr 2018')
                 typed = 1.0 if kind and holds(kind, clean) else 0.0
-                if thing and not counts(thing, clean):
+                if typed and thing and not counts(thing, clean):
                     typed /= 4  # some number: a weak sign, for when no sentence gives the count
                 score = prior * (0.65 * max(lexical, carried) + 0.35 * typed + 0.05 / (1 + position))
                 candidates.append(_Candidate(source.number, position, clean, score, refers_back))

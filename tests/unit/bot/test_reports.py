@@ -47,7 +47,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted() -> None:
     assert parsed[1][1] == "1"  # numbers stay numbers
 
 
-def test_csv_is_renamed_into_place_and_leaves_no_part_file(tmp_path: Path) -> None:
+def test_writing_a_csv_again_replaces_it_and_leaves_no_part_file(tmp_path: Path) -> None:
     target = tmp_path / "wissensluecken.csv"
     reports.write_csv(target, reports.GAP_HEADERS, [["Alt?", 1, "2026-05-01"]])
     reports.write_csv(target, reports.GAP_HEADERS, [["Neu?", 2, "2026-05-02"]])
