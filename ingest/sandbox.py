@@ -149,7 +149,7 @@ class _Worker:
             _, status, usage = os.wait4(self.process.pid, 0)
             self.process.returncode = os.waitstatus_to_exitcode(status)
             if self.peak_rss_mb is None:
-                self.peak_rss_mb = usage.ru_maxrss / 1024
+                self.peak_rss_mb = _maxrss_kb(usage.ru_maxrss) / 1024
         else:
             for conn in (self.requests, self.replies):
                 if not conn.closed:
@@ -231,8 +231,13 @@ def _peak_rss_kb() -> int:
     started from, so a worker of a 700 MB app reported 700 MB after a 1 KB file and was replaced after
     every file (the rule above); VmHWM counts this program's memory alone."""
     found = _vm_hwm_kb("self")
-    # without /proc: ru_maxrss, an upper bound (KB on Linux; macOS counts bytes and would over-report)
-    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # without /proc: ru_maxrss, an upper bound
+    return found if found is not None else _maxrss_kb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _maxrss_kb(value: int, platform: str = sys.platform) -> int:
+    """`ru_maxrss` in KB: Linux and the BSDs count kilobytes, macOS counts bytes."""
+    return value // 1024 if platform == "darwin" else value
 
 
 def _serve(requests: Connection, replies: Connection, memory_mb: int) -> None:

@@ -156,3 +156,10 @@ def test_fingerprint_hashes_in_blocks_and_never_reads_an_oversized_file(fake_ind
     report = ingestor.run([big])
     assert [r.status for r in report.results] == ["failed"]
     assert "Datei zu groß (61.0 MB > 50 MB)" in (report.results[0].error or "")
+
+
+def test_ru_maxrss_is_read_in_kilobytes_on_every_platform() -> None:
+    from ingest.sandbox import _maxrss_kb
+
+    assert _maxrss_kb(700 * 1024, platform="linux") == 700 * 1024  # Linux reports KB
+    assert _maxrss_kb(700 * 1024 * 1024, platform="darwin") == 700 * 1024  # macOS reports bytes
