@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-ANALYZER_VERSION = "de-2"  # de-2: long s and typographic ligatures folded (old prints, PDFs)
+# de-2: long s and typographic ligatures folded (old prints, PDFs); de-3: zu-infinitives of separable verbs
+ANALYZER_VERSION = "de-3"
 # German month names: a "3. März" opening a line is a date, not a numbered list item
 MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 
@@ -19,6 +20,19 @@ _DIGRAPH = re.compile(r"(?<![aeiouäöüq])(ae|oe|ue)")
 _DIGRAPH_MAP = {"ae": "ä", "oe": "ö", "ue": "ü"}
 # Old typography and PDF text layers: long s ("Hochwaſſer") and ligature code points ("ﬁnden") as letters.
 _LETTERS = str.maketrans({"ſ": "s", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+# Separable verb prefixes, longest first: administrative text writes "sind mitzubringen", "ist anzumelden",
+# "die vorzulegenden Unterlagen" where people ask "mitbringen", "anmelden", "vorlegen". Not "hin": "hinzu-"
+# verbs (hinzuziehen, hinzuverdienen) are the commoner reading of "hinzu…".
+_SEPARABLE = ("zusammen", "entgegen", "zurück", "weiter", "wieder", "hinzu", "durch", "unter", "bekannt", "statt",
+              "fest", "frei", "fort", "nach", "über", "teil", "auf", "aus", "bei", "dar", "ein", "her", "mit",
+              "vor", "weg", "ab", "an", "um", "zu")
+# prefix + "zu" + a verb (its infinitive, or the gerundive "-end…"); the verb must start like a German word
+# (a vowel, or a consonant before a vowel, or a cluster such as "st", "br", "schr"), which keeps the
+# linking "s" of nouns out: "Umzugskosten" and "Einzugsgebiet" are no "um-zu-gskosten".
+_ZU_INFINITIVE = re.compile(
+    rf"^({'|'.join(_SEPARABLE)})zu((?:[aeiouäöü]|sch[lmnrw]?|s[pt]r?|[bcdfgkpt][lr]|pf|zw|[bcdfghjklmnpqrstvwz][aeiouäöüy])"
+    r"[a-zäöüß]*?en(?:d(?:e[mnrs]?)?)?)$")
 
 STOPWORDS = frozenset(
     """
@@ -55,8 +69,14 @@ def tokenize(text: str) -> list[str]:
     return [fold(t) for t in _TOKEN.findall(text)]
 
 
+def unzu(word: str) -> str:
+    """'mitzubringen' -> 'mitbringen', 'vorzulegenden' -> 'vorlegenden' (a folded word); others unchanged."""
+    found = _ZU_INFINITIVE.match(word)
+    return found.group(1) + found.group(2) if found else word
+
+
 def analyze(text: str) -> list[str]:
     """Text -> German stems for BM25: folded, stopwords dropped, numbers and '§' kept as terms."""
     words = [t for t in tokenize(text) if t not in STOPWORDS]
     stemmer = _stemmer()
-    return [w if not w.isalpha() else stemmer.stemWord(w) for w in words if w != "§"]
+    return [w if not w.isalpha() else stemmer.stemWord(unzu(w)) for w in words if w != "§"]

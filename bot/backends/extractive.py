@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bot.answer_type import asked_type, counted_thing, counts, holds
+from bot.answer_type import counted_thing, counts, holds, sought_type
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.models import Source
 from bot.procedure import Procedure, markdown
@@ -155,7 +155,7 @@ class ExtractiveBackend(BaseBackend):
             add(source, position, item)
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
-        kind = asked_type(request.search_query)
+        kind = sought_type(request.search_query)
         thing = counted_thing(request.search_query)  # 'Wie viele Stellen': a number of posts, not any number
         # a proposal the ranking kept first answers what no rule in force does ('Wie viele Hunde sind gemeldet?')
         ranked_first = request.sources[0].status == PROPOSAL if request.sources else False

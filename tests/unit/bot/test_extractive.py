@@ -1,5 +1,6 @@
 import pytest
 
+from bot.answer_type import asked_type, sought_type
 from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
 from bot.backends.extractive import ExtractiveBackend
 from bot.citations import make_sources
@@ -123,3 +124,15 @@ def test_a_count_question_leads_with_the_number_of_that_thing() -> None:
     request.terms = {t: QueryTerm(1.0, frozenset({t})) for t in analyze("Stellen eingerichtet")}
     text = "".join(ExtractiveBackend().stream(request, BackendResult()))
     assert text.startswith("Laut „Dokument 1“, S. 1: Es wurden 8,5 Stellen")  # a year is no number of posts
+
+
+def test_a_how_fast_question_leads_with_the_sentence_that_gives_the_time() -> None:
+    passage = ("Typische Datenpannen sind der Versand eines Bescheids an den falschen Empfänger oder ein verlorener "
+               "Stick. Die Stadt muss eine Datenpanne binnen 72 Stunden der Aufsichtsbehörde melden.")
+    question = "Bescheid an den falschen Empfänger – wie schnell muss das an die Aufsichtsbehörde gemeldet werden?"
+    request = _request([passage], question)
+    request.terms = {t: QueryTerm(1.0, frozenset({t})) for t in analyze(request.question)}
+    text = "".join(ExtractiveBackend(max_sentences=1).stream(request, BackendResult()))
+    assert "72 Stunden" in text
+    assert asked_type(request.question) is None  # the abstention model keeps the cues it was trained with
+    assert sought_type("Wie teuer ist ein Reisepass?") == "betrag"

@@ -1,6 +1,6 @@
 import pytest
 
-from core.analysis import analyze, fold
+from core.analysis import analyze, fold, unzu
 
 pytestmark = pytest.mark.unit
 
@@ -32,3 +32,21 @@ def test_numbers_and_section_numbers_are_kept() -> None:
 def test_long_s_and_ligatures_of_old_prints_analyse_like_modern_letters(old: str, modern: str) -> None:
     assert analyze(old) == analyze(modern)
     assert analyze(f"das {old} der Stadt") == analyze(f"das {modern} der Stadt")
+
+
+@pytest.mark.parametrize(("document", "asked"), [("mitzubringen", "mitbringen"), ("einzureichen", "einreichen"),
+                                                 ("die vorzulegenden Unterlagen", "vorlegende Unterlagen"),
+                                                 ("durchzuführen", "durchführen"), ("zuzuordnen", "zuordnen"),
+                                                 ("festzustellen", "feststellen")])
+def test_zu_infinitives_of_separable_verbs_analyse_like_the_verb(document: str, asked: str) -> None:
+    assert analyze(document) == analyze(asked)
+
+
+@pytest.mark.parametrize("noun", ["Umzugskosten", "Einzugsgebiet", "Aufzugsanlagen", "Abzugsbeträgen", "Zuzug",
+                                  "Zuzahlungen", "einzelnen"])
+def test_nouns_that_only_look_like_zu_infinitives_keep_their_stem(noun: str) -> None:
+    assert unzu(fold(noun)) == fold(noun)
+
+
+def test_hinzu_verbs_keep_their_prefix() -> None:
+    assert analyze("hinzuzuziehen") == analyze("hinzuziehen")
