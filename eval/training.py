@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,19 @@ def load_plan(path: Path) -> list[QuestionSet]:
         except KeyError as exc:
             raise ValueError(f"{path}: [[set]] Nr. {n} braucht {exc}") from None
     return sets
+
+
+def corpus_view(qset: QuestionSet, work: Path) -> Path:
+    """The corpus folder, or a folder of links to its files without the excluded ones."""
+    if not qset.exclude:
+        return qset.corpus
+    view = work / f"{qset.corpus.name}-auswahl"
+    view.mkdir(parents=True, exist_ok=True)
+    for path in sorted(qset.corpus.iterdir()):
+        link = view / path.name
+        if path.is_file() and not any(fnmatch(path.name, p) for p in qset.exclude) and not link.exists():
+            link.symlink_to(path.resolve())
+    return view
 
 
 @dataclass

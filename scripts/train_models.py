@@ -14,7 +14,6 @@ import argparse
 import json
 import pickle
 import sys
-from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +25,8 @@ from core.index import open_index
 from core.settings import load_settings
 from eval.training import (
     Example,
-    QuestionSet,
     abstention_out_of_family,
+    corpus_view,
     example,
     leave_one_family_out,
     load_plan,
@@ -37,19 +36,6 @@ from eval.training import (
     train_ranker,
 )
 from ingest.pipeline import Ingestor
-
-
-def corpus_view(qset: QuestionSet, work: Path) -> Path:
-    """The corpus folder, or a folder of links to its files without the excluded ones."""
-    if not qset.exclude:
-        return qset.corpus
-    view = work / f"{qset.corpus.name}-auswahl"
-    view.mkdir(parents=True, exist_ok=True)
-    for path in sorted(qset.corpus.iterdir()):
-        link = view / path.name
-        if path.is_file() and not any(fnmatch(path.name, p) for p in qset.exclude) and not link.exists():
-            link.symlink_to(path.resolve())
-    return view
 
 
 def extract(args: argparse.Namespace) -> list[Example]:

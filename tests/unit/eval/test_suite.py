@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+
+from eval.suite import compare, corpus_groups, markdown, set_rows
+from eval.training import QuestionSet
+
+pytestmark = pytest.mark.unit
+
+LAWS, CITY = Path("/k/gesetze"), Path("/k/corpus")
+
+
+def _metrics(by_set: dict[str, dict[str, float]], vectors: str) -> dict[str, object]:
+    return {"primary": "Auskunft", "systems": {"Auskunft": {"by_set": by_set}},
+            "index": {"chunks": 10, "vectors": vectors, "model": "m1", "packages": {"numpy": "2"}}}
+
+
+def test_sets_on_one_corpus_share_an_index_and_exclusions_make_their_own() -> None:
+    sets = [QuestionSet("a", "f", Path("/q/a.jsonl"), LAWS), QuestionSet("b", "f", Path("/q/b.jsonl"), CITY),
+            QuestionSet("c", "g", Path("/q/c.jsonl"), LAWS), QuestionSet("d", "g", Path("/q/d.jsonl"), LAWS, ("x*",))]
+    groups = corpus_groups(sets)
+    assert {name: [s.name for s in members] for name, members in groups.items()} == {
+        "gesetze": ["a", "c"], "corpus": ["b"], "gesetze-auswahl": ["d"]}
+
+
+def test_rows_read_each_set_from_its_corpus_run_and_compare_names_what_moved() -> None:
+    sets = [QuestionSet("a", "f", Path("/q/a.jsonl"), LAWS)]
+    groups = corpus_groups(sets)
+    before = {"sets": set_rows(groups, {"gesetze": _metrics({"/q/a.jsonl": {"recall@5": 0.5, "hit@1": 0.25,
+                                                                             "questions": 4, "answerable": 4}},
+                                                             "v1")})}
+    before["corpora"] = {"gesetze": {"vectors": "v1", "model": "m1"}}
+    assert before["sets"][0]["recall@5"] == 0.5 and before["sets"][0]["key_facts"] is None
+    now = {"sets": [{**before["sets"][0], "recall@5": 0.75}], "corpora": {"gesetze": {"vectors": "v2", "model": "m1"}}}
+    lines = compare(now, before)
+    assert "a: Recall@5 0,500 → 0,750" in lines
+    assert any(line.startswith("gesetze: andere Vektoren (v1 → v2)") for line in lines)
+    assert compare(before, before) == []
+    assert "| a | f | 4 (4) | 0,500 | 0,250 | – |" in markdown(before["sets"], before["corpora"])
