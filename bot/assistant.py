@@ -119,7 +119,8 @@ class Assistant:
         allowed = self.allowed_collections(user, collections)
         terms = self.retriever.query_terms(search_query)
         pool = self.retriever.pool(search_query, allowed, terms)
-        hits = self.retriever.select(pool, search_query, k=self.settings.top_k) if pool else []
+        hits = self.retriever.select(pool, search_query, k=self.settings.top_k, plain=style == "einfach") \
+            if pool else []
         retrieved = time.perf_counter()
         timings = {"retrieval": (retrieved - started) * 1000}
 

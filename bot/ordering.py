@@ -11,7 +11,11 @@ Four steps, each on the order the previous one left:
 4. repeats: a passage that stands word for word in several documents (a form's printed text, a standard
    clause) keeps only its best copy in place; the other copies move behind every passage of its own. Nine
    copies of a form page would otherwise fill the answer with one text and push the pages that differ
-   (who applied, for what, how much) out of sight.
+   (who applied, for what, how much) out of sight;
+5. renderings: a plain-language version of a text (`doc_type` "Leichte Sprache" or "Einfache Sprache")
+   moves behind the other passages among the best `RENDERING_WINDOW`, unless the reader asked for plain
+   language: it retells the authoritative text, which is what an answer should cite ("Sie haben 2
+   Wohnungen?" ranked above the Merkblatt that defines the Hauptwohnung).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ FACET_WINDOW = 20
 VALIDITY_WINDOW = 10
 # a count moves up among the passages shown first only: deeper down, naming a number is no sign of topic
 COUNT_WINDOW = 5
+# how deep a plain-language rendering may be moved behind the texts it retells
+RENDERING_WINDOW = 10
+RENDERING_TYPES = frozenset({"leichte sprache", "einfache sprache"})
 
 
 def counts_first(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, window: int) -> list[str]:
@@ -57,11 +64,21 @@ def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]
     return first + copies
 
 
+def renderings_last(order: Sequence[str], chunks: Mapping[str, Chunk], window: int) -> list[str]:
+    """`order` with the plain-language renderings among its first `window` moved behind the other passages
+    there (each group in its order)."""
+    head = list(order[:window])
+    plain = {cid for cid in head if cid in chunks and (chunks[cid].doc_type or "").casefold() in RENDERING_TYPES}
+    return [c for c in head if c not in plain] + [c for c in head if c in plain] + list(order[window:])
+
+
 def arrange(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, today: date,
-            coverage: Callable[[str], float]) -> list[str]:
-    """The scored `order` after facets, validity, counts and repeats (`coverage`: the share of the question's terms
-    a candidate contains, for the validity step)."""
+            coverage: Callable[[str], float], plain: bool = False) -> list[str]:
+    """The scored `order` after facets, validity, counts, repeats and renderings (`coverage`: the share of the
+    question's terms a candidate contains, for the validity step; `plain`: the reader asked for plain
+    language, so plain-language renderings keep their place)."""
     promoted = promote(order, chunks, question_facets(question), FACET_WINDOW)
     covered = {cid: coverage(cid) for cid in promoted[:VALIDITY_WINDOW]}
     valid = rank_by_validity(promoted, chunks, question, today, VALIDITY_WINDOW, covered)
-    return repeats_last(counts_first(valid, chunks, question, COUNT_WINDOW), chunks)
+    arranged = repeats_last(counts_first(valid, chunks, question, COUNT_WINDOW), chunks)
+    return arranged if plain else renderings_last(arranged, chunks, RENDERING_WINDOW)

@@ -187,14 +187,16 @@ class HybridRetriever:
         pool = self.pool(question, collections, query)
         return self.select(pool, question, k) if pool is not None else []
 
-    def select(self, pool: CandidatePool, question: str, k: int) -> list[Hit]:
-        """The k best of a pool: exact references first, then the configured ranking (and reranker)."""
+    def select(self, pool: CandidatePool, question: str, k: int, plain: bool = False) -> list[Hit]:
+        """The k best of a pool: exact references first, then the configured ranking (and reranker);
+        `plain`: the reader asked for plain language (renderings in it keep their place)."""
         fused = self.rank(pool)
         stored = pool.stored
         day = self.clock()
         topical = [c for c, _ in fused if c in stored]
         if self.fusion in ("hybrid", "learned"):  # the plain modes stay the textbook baselines
-            topical = arrange(topical, stored, question, day, lambda cid: pool.query.share(pool.terms_of(cid)))
+            topical = arrange(topical, stored, question, day, lambda cid: pool.query.share(pool.terms_of(cid)),
+                              plain=plain)
         order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *topical]))
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)

@@ -136,3 +136,12 @@ def test_the_answer_leads_with_the_asked_fact(assistant: Assistant) -> None:
     assert not dog.abstained and "600" in dog.text
     cited = {s.number for s in dog.sources if "600" in s.snippet}
     assert cited and any(f"[{n}]" in dog.text for n in cited)
+
+
+def test_the_leichte_sprache_rendering_yields_to_the_merkblatt_unless_plain_language_is_asked(
+        assistant: Assistant) -> None:
+    question = "Ich habe zwei Wohnungen – welche davon ist meine Hauptwohnung?"
+    standard = assistant.ask(question)
+    assert standard.sources and standard.hits[0].chunk.doc_type != "Leichte Sprache"
+    plain = assistant.ask(question, style="einfach")
+    assert "Leichte Sprache" in {h.chunk.doc_type for h in plain.hits[:3]}  # the rendering keeps its place

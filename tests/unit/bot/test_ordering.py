@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.ordering import arrange, counts_first, repeats_last
+from bot.ordering import arrange, counts_first, renderings_last, repeats_last
 
 from conftest import make_chunk
 
@@ -49,3 +49,18 @@ def test_a_passage_giving_the_count_asked_for_moves_ahead_within_the_window() ->
     assert counts_first(["talk", "other", "count"], chunks, question, 5) == ["count", "talk", "other"]
     assert counts_first(["talk", "other", "count"], chunks, question, 2) == ["talk", "other", "count"]  # too deep
     assert counts_first(["talk", "count"], chunks, "Wer richtet die Stellen ein?", 5) == ["talk", "count"]
+
+
+def test_a_plain_language_rendering_moves_behind_the_texts_it_retells_unless_plain_language_is_asked() -> None:
+    chunks = {
+        "leicht": make_chunk("leicht", "Sie haben 2 Wohnungen? Dann ist eine davon Ihre Haupt-Wohnung.",
+                             doc_type="Leichte Sprache"),
+        "merkblatt": make_chunk("merkblatt", "Hauptwohnung ist die vorwiegend benutzte Wohnung.", doc_type="Merkblatt"),
+        "faq": make_chunk("faq", "Die Nebenwohnung meldet man ebenfalls an."),
+    }
+    assert renderings_last(["leicht", "merkblatt", "faq"], chunks, window=10) == ["merkblatt", "faq", "leicht"]
+    assert renderings_last(["leicht", "merkblatt", "faq"], chunks, window=1) == ["leicht", "merkblatt", "faq"]
+    question = "Was ist die Hauptwohnung, wenn man zwei Wohnungen hat?"
+    standard = arrange(["leicht", "merkblatt", "faq"], chunks, question, date(2026, 1, 1), lambda cid: 1.0)
+    plain = arrange(["leicht", "merkblatt", "faq"], chunks, question, date(2026, 1, 1), lambda cid: 1.0, plain=True)
+    assert standard[0] == "merkblatt" and plain[0] == "leicht"
