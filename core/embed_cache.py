@@ -53,6 +53,10 @@ class CachedEmbedder:
         self._last_query = (text, vector)  # one tuple, replaced whole: safe across threads
         return vector
 
+    def compute_query(self, text: str) -> np.ndarray:
+        """The model's own vector for a question, never from the cache (what this machine computes)."""
+        return self.embedder.embed_query(text)
+
     def lookup(self, hashes: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(hashes), 500):

@@ -155,7 +155,7 @@ def vector_fingerprint(index: Index) -> str:
 
 def model_fingerprint(index: Index) -> str:
     """A digest of the vector this machine's model computes for a fixed question, bypassing the cache."""
-    vector = index.embedder.embedder.embed_query(_PROBE)
+    vector = index.embedder.compute_query(_PROBE)
     return hashlib.sha256(np.asarray(vector, dtype=np.float32).tobytes()).hexdigest()[:12]
 
 
