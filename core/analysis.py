@@ -75,8 +75,12 @@ def unzu(word: str) -> str:
     return found.group(1) + found.group(2) if found else word
 
 
+@lru_cache(maxsize=65536)  # every passage of a question's candidates is analysed again: words recur
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(unzu(word))
+
+
 def analyze(text: str) -> list[str]:
     """Text -> German stems for BM25: folded, stopwords dropped, numbers and '§' kept as terms."""
     words = [t for t in tokenize(text) if t not in STOPWORDS]
-    stemmer = _stemmer()
-    return [w if not w.isalpha() else stemmer.stemWord(unzu(w)) for w in words if w != "§"]
+    return [w if not w.isalpha() else _stem(w) for w in words if w != "§"]
