@@ -45,9 +45,7 @@ def counts_first(order: Sequence[str], chunks: Mapping[str, Chunk], question: st
     thing = counted_thing(question)
     if thing is None:
         return list(order)
-    first = [cid for cid in order[:window] if cid in chunks and counts(thing, chunks[cid].text)]
-    chosen = set(first)
-    return first + [cid for cid in order if cid not in chosen]
+    return _to_front(order, window, lambda cid: cid in chunks and counts(thing, chunks[cid].text))
 
 
 def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]:
@@ -67,9 +65,16 @@ def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]
 def renderings_last(order: Sequence[str], chunks: Mapping[str, Chunk], window: int) -> list[str]:
     """`order` with the plain-language renderings among its first `window` moved behind the other passages
     there (each group in its order)."""
-    head = list(order[:window])
-    plain = {cid for cid in head if cid in chunks and (chunks[cid].doc_type or "").casefold() in RENDERING_TYPES}
-    return [c for c in head if c not in plain] + [c for c in head if c in plain] + list(order[window:])
+    return _to_front(order, window,
+                     lambda cid: cid not in chunks or (chunks[cid].doc_type or "").casefold() not in RENDERING_TYPES)
+
+
+def _to_front(order: Sequence[str], window: int, wanted: Callable[[str], bool]) -> list[str]:
+    """`order` with those of its first `window` that are `wanted` moved ahead of all others (each group keeps
+    its order)."""
+    first = [cid for cid in order[:window] if wanted(cid)]
+    chosen = set(first)
+    return first + [cid for cid in order if cid not in chosen]
 
 
 def arrange(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, today: date,
