@@ -4,9 +4,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.embed import FakeEmbedder
 from core.index import Index
 from eval.runner import index_facts
 from ingest.pipeline import Ingestor
+
+from conftest import build_index, make_settings
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +41,12 @@ def test_a_run_records_what_its_vectors_and_model_were(fake_index: Index, tmp_pa
     changed = index_facts(fake_index)
     assert changed["vectors"] != facts["vectors"]
     assert changed["model"] == facts["model"]  # the model itself computes as before
+
+
+def test_the_model_fingerprint_tells_two_models_apart(fake_index: Index, tmp_path: Path) -> None:
+    other = build_index(make_settings(tmp_path / "other", embedding_cache=tmp_path / "other.sqlite"),
+                        FakeEmbedder(dim=128))
+    try:
+        assert index_facts(other)["model"] != index_facts(fake_index)["model"]
+    finally:
+        other.close()
