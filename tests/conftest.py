@@ -169,17 +169,37 @@ def require_shared(path: Path) -> None:
         pytest.skip(f"{path} fehlt: ../shared/ liegt nicht neben dem Repository (shared data absent)")
 
 
+# Sections the law tests name beside the question sets' gold (kept in the excerpt with their neighbours).
+LAW_SECTIONS_NAMED = {"bmg.md": {"§ 17", "§ 19"}, "gg.md": {"Art 20", "Art 28"}, "bbaug.md": {"§ 34"},
+                      "sgb_8.md": {"§ 8a"}}
+
+
 @pytest.fixture(scope="session")
-def laws_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) -> Iterator[tuple[Index, object]]:
-    """The 22 federal laws ingested once per test session with the real e5 model (vectors cached)."""
-    from ingest.pipeline import Ingestor
+def laws_excerpt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 22 laws cut to what the law question sets ask about and its neighbours (tests/law_excerpt.py)."""
+    from law_excerpt import gold_sections, write_excerpt
 
     require_shared(LAWS)
+    questions = [SHARED / "eval-public" / "dev.jsonl", *sorted((REPO / "eval" / "questions").glob("gesetze-*.jsonl")),
+                 *sorted((REPO / "eval" / "questions").glob("extern-*.jsonl"))]
+    keep = gold_sections(q for q in questions if q.is_file())
+    for name, labels in LAW_SECTIONS_NAMED.items():
+        keep.setdefault(name, set()).update(labels)
+    return write_excerpt(LAWS, tmp_path_factory.mktemp("laws-excerpt") / "gesetze", keep)
+
+
+@pytest.fixture(scope="session")
+def laws_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder,
+               laws_excerpt: Path) -> Iterator[tuple[Index, object]]:
+    """The excerpt of the 22 federal laws ingested once per test session with the real e5 model (vectors
+    cached)."""
+    from ingest.pipeline import Ingestor
+
     data = tmp_path_factory.mktemp("laws-data")
-    settings = load_settings(data_dir=data, corpus_dir=LAWS, collections_file=data / "none.toml",
+    settings = load_settings(data_dir=data, corpus_dir=laws_excerpt, collections_file=data / "none.toml",
                              embedding_cache=EMBED_CACHE, cache_query_vectors=True)
     index = open_index(settings, embedder=e5_embedder)
-    report = Ingestor(index).run([LAWS], collection="gesetze")
+    report = Ingestor(index).run([laws_excerpt], collection="gesetze")
     yield index, report
     index.close()
 

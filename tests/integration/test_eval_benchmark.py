@@ -25,11 +25,11 @@ def dev_slice(tmp_path: Path, ids: set[str]) -> Path:
 
 
 def test_benchmark_on_the_law_corpus_writes_every_metric_and_report(
-        tmp_path: Path, laws_index: object, capsys: pytest.CaptureFixture[str]) -> None:
-    # laws_index has put the law vectors into the shared cache, so this fresh index costs parsing only
+        tmp_path: Path, laws_index: object, laws_excerpt: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # laws_index has put the excerpt's vectors into the shared cache, so this fresh index costs parsing only
     questions = dev_slice(tmp_path, {"d001", "d004", "d008", "d013", "d015", "d017", "d018"})
     out = tmp_path / "out"
-    code = eval_main(["--questions", str(questions), "--corpus", str(LAWS), "--out", str(out), "--no-baselines",
+    code = eval_main(["--questions", str(questions), "--corpus", str(laws_excerpt), "--out", str(out), "--no-baselines",
                       "--embedding-cache", str(EMBED_CACHE), "--quiet", "--min", "recall@10=0.5"])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))

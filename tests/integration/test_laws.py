@@ -1,6 +1,7 @@
-"""The 22 real federal laws with the real e5 model: sections become citable metadata."""
+"""The 22 real federal laws (the test excerpt) with the real e5 model: sections become citable metadata."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ def test_all_laws_are_ingested(laws_index: tuple[Index, object]) -> None:
     assert report.counts()["failed"] == 0  # type: ignore[attr-defined]
     stats = index.catalog.stats()
     assert stats["documents"] == len(list(LAWS.glob("*.md"))) == 22
-    assert stats["chunks"] == index.store.count() > 2000
+    assert stats["chunks"] == index.store.count() > 500
 
 
 def test_every_chunk_under_a_section_heading_carries_its_label(laws_index: tuple[Index, object]) -> None:
@@ -49,10 +50,10 @@ def test_dense_search_finds_the_registration_deadline(laws_index: tuple[Index, o
     assert any(c.source == "bmg.md" and c.section == "§ 17" for c in hits)
 
 
-def test_second_run_is_all_unchanged_and_embeds_nothing(laws_index: tuple[Index, object]) -> None:
+def test_second_run_is_all_unchanged_and_embeds_nothing(laws_index: tuple[Index, object], laws_excerpt: Path) -> None:
     index, _ = laws_index
     before = index.catalog.chunk_ids()
-    report = Ingestor(index).run([LAWS], collection="gesetze")
+    report = Ingestor(index).run([laws_excerpt], collection="gesetze")
     assert report.counts()["unchanged"] == 22
     assert report.embeddings_computed == 0
     assert index.catalog.chunk_ids() == before == index.store.ids()
