@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from core.analysis import analyze
+from core.analysis import analyze, fold
 
 _COUNT = r"(?:\d+(?:[.,]\d+)*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|" \
     r"vierzig|fünfzig|sechzig|hundert)"
@@ -72,7 +72,7 @@ def counted_thing(question: str) -> str | None:
     word = noun.group(1)
     if word[0].islower() and any(ch.isupper() for ch in question[1:]):
         return None  # a writer who capitalises nouns wrote a verb here ("Wie viele bekommen Wohngeld?")
-    terms = analyze(word)
+    terms = _head_forms(word)
     return terms[-1] if terms else None  # "Kita-Plätze" counts places: a German compound ends in its head
 
 
@@ -82,14 +82,27 @@ def counts(thing: str, text: str) -> bool:
     if _COPIES.search(text):  # 'in dreifacher Ausfertigung' says how many copies of whatever is asked
         return True
     return any(_same_head(term, thing) for found in _COUNT_OF.finditer(text)
-               for word in found.groups() if word for term in analyze(word))
+               for word in found.groups() if word for term in _head_forms(word))
+
+
+def _head_forms(word: str) -> list[str]:
+    """The analysed terms of a word, each with an '-ung' the stemmer cut off put back: 'Ausstellungen' names
+    exhibitions and 'Stellungnahmen' statements, not posts ('Stellen'), though all three stem to 'stell…'."""
+    folded = fold(word)
+    forms = []
+    for term in analyze(word):
+        at = folded.find(term)
+        forms.append(term + "ung" if at >= 0 and folded.startswith("ung", at + len(term)) else term)
+    return forms
 
 
 def _same_head(term: str, thing: str) -> bool:
     """'stellen-vzä' and 'planstelle' are posts, 'arbeitstage' like 'urlaubstage' are days: German compounds
-    end in what they are; four shared final letters (or all of a shorter word) make one head."""
+    end in what they are; four shared final letters (or all of a shorter word) make one head. A compound
+    that starts with the thing counts too ('Stellenanteile'), unless the thing goes on as a noun in '-ung'
+    ('Stellungnahmen')."""
     if term.startswith(thing):
-        return True
+        return not term.startswith("ung", len(thing))
     tail = min(4, len(thing), len(term))
     return term[-tail:] == thing[-tail:] and (len(term) >= len(thing) or tail == len(term))
 

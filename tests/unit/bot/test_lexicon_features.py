@@ -90,6 +90,15 @@ def test_count_questions_as_people_type_them() -> None:
     assert not counts(posts, "Seit 2009 gilt die doppelte Buchführung (Doppik).")  # a multiple, but no copies
 
 
+def test_a_noun_in_ung_is_another_head_than_its_verb_stem() -> None:
+    posts = counted_thing("Wie viele Stellen gibt es?")  # all three stem to 'stell…'
+    assert posts and not counts(posts, "Das Museum zeigt 3 Ausstellungen.")
+    assert not counts(posts, "Es gingen 4 Stellungnahmen ein.")
+    assert counts(posts, "8 Planstellen") and counts(posts, "3 Stellenanteile")
+    shows = counted_thing("Wie viele Ausstellungen gab es?")
+    assert shows and counts(shows, "Es gab 3 Ausstellungen.") and not counts(shows, "3 Stellen")
+
+
 def _signals(cid: str, dense: float, bm25: float) -> Signals:
     return Signals(id=cid, dense=dense, bm25=bm25, variants=0.0, lexicon=0.0, coverage=0.5,
                    heading=0.0, title=0.0)
