@@ -13,7 +13,7 @@ empties the answer would hide what the documents do say).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.analysis import analyze
@@ -155,15 +155,10 @@ def active_facets(facets: Facets, chunks: Sequence[Chunk]) -> ActiveFacets:
     return ActiveFacets(doc_type, issuer, period)
 
 
-def promote(order: Sequence[str], chunks: Mapping[str, Chunk], facets: Facets, window: int) -> list[str]:
-    """`order` with the candidates among its first `window` that satisfy the question's facets moved to the
-    front (each group keeps its order); unchanged when the question names no facet any of them meets."""
-    head = [cid for cid in order[:window] if cid in chunks]
-    active = active_facets(facets, [chunks[cid] for cid in head])
+def matching(head: Sequence[Chunk], facets: Facets) -> list[int]:
+    """Positions in `head` (the best candidates, in order) of those that satisfy the question's facets; empty
+    when the question names no facet any of them meets."""
+    active = active_facets(facets, head)
     if not active:
-        return list(order)
-    first = [cid for cid in head if satisfies(chunks[cid], facets, active)]
-    if not first:
-        return list(order)
-    chosen = set(first)
-    return first + [cid for cid in order if cid not in chosen]
+        return []
+    return [i for i, chunk in enumerate(head) if satisfies(chunk, facets, active)]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from bot.answer_type import counted_thing, counts
-from bot.facets import promote, question_facets
+from bot.facets import matching, question_facets
 from bot.validity import rank_by_validity
 from core.records import Chunk
 
@@ -37,6 +37,14 @@ COUNT_WINDOW = 5
 # how deep a plain-language rendering may be moved behind the texts it retells
 RENDERING_WINDOW = 10
 RENDERING_TYPES = frozenset({"leichte sprache", "einfache sprache"})
+
+
+def facets_first(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, window: int) -> list[str]:
+    """`order` with those of its first `window` that are of the kind, author or time the question names moved to
+    the front (each group in its order); unchanged when it names none that any of them meets."""
+    head = [cid for cid in order[:window] if cid in chunks]
+    chosen = {head[i] for i in matching([chunks[cid] for cid in head], question_facets(question))}
+    return _to_front(order, window, chosen.__contains__) if chosen else list(order)
 
 
 def counts_first(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, window: int) -> list[str]:
@@ -82,7 +90,7 @@ def arrange(order: Sequence[str], chunks: Mapping[str, Chunk], question: str, to
     """The scored `order` after facets, validity, counts, repeats and renderings (`coverage`: the share of the
     question's terms a candidate contains, for the validity step; `plain`: the reader asked for plain
     language, so plain-language renderings keep their place)."""
-    promoted = promote(order, chunks, question_facets(question), FACET_WINDOW)
+    promoted = facets_first(order, chunks, question, FACET_WINDOW)
     covered = {cid: coverage(cid) for cid in promoted[:VALIDITY_WINDOW]}
     valid = rank_by_validity(promoted, chunks, question, today, VALIDITY_WINDOW, covered)
     arranged = repeats_last(counts_first(valid, chunks, question, COUNT_WINDOW), chunks)

@@ -10,10 +10,10 @@ from bot.facets import (
     Period,
     document_period,
     names_type,
-    promote,
     question_facets,
     question_period,
 )
+from bot.ordering import facets_first
 
 from conftest import make_chunk
 
@@ -73,29 +73,29 @@ def _papers() -> dict[str, object]:
 def test_papers_meeting_every_named_facet_move_first_in_their_order() -> None:
     chunks = _papers()
     order = ["vorlage", "csu-2019", "gruene-2021", "csu-2021"]
-    assert promote(order, chunks, question_facets("Anträge der CSU 2021 zum Gasteig"), 20)[0] == "csu-2021"
-    assert promote(order, chunks, question_facets("Anträge zum Gasteig"), 20) == [
+    assert facets_first(order, chunks, "Anträge der CSU 2021 zum Gasteig", 20)[0] == "csu-2021"
+    assert facets_first(order, chunks, "Anträge zum Gasteig", 20) == [
         "csu-2019", "gruene-2021", "csu-2021", "vorlage"]
-    assert promote(order, chunks, question_facets("Papiere zum Gasteig seit 2020"), 20) == [
+    assert facets_first(order, chunks, "Papiere zum Gasteig seit 2020", 20) == [
         "vorlage", "gruene-2021", "csu-2021", "csu-2019"]
     # author and a bare year name the topic as often as they filter: alone they reorder nothing
-    assert promote(order, chunks, question_facets("Gasteig 2021"), 20) == order
-    assert promote(order, chunks, question_facets("Was will die CSU beim Gasteig?"), 20) == order
+    assert facets_first(order, chunks, "Gasteig 2021", 20) == order
+    assert facets_first(order, chunks, "Was will die CSU beim Gasteig?", 20) == order
 
 
 def test_no_named_facet_or_none_met_leaves_the_topical_order() -> None:
     chunks = _papers()
     order = ["vorlage", "csu-2019", "gruene-2021", "csu-2021"]
-    assert promote(order, chunks, question_facets("Was ist mit dem Gasteig?"), 20) == order
-    assert promote(order, chunks, question_facets("Anträge zum Gasteig 1954"), 20)[:3] == [
+    assert facets_first(order, chunks, "Was ist mit dem Gasteig?", 20) == order
+    assert facets_first(order, chunks, "Anträge zum Gasteig 1954", 20)[:3] == [
         "csu-2019", "gruene-2021", "csu-2021"]  # no paper of 1954: the type still applies, the year not
-    assert promote(order, chunks, question_facets("Niederschrift zum Gasteig"), 20) == order
+    assert facets_first(order, chunks, "Niederschrift zum Gasteig", 20) == order
 
 
 def test_only_the_topical_head_is_reordered() -> None:
     chunks = _papers()
     order = ["vorlage", "csu-2019", "gruene-2021", "csu-2021"]
-    assert promote(order, chunks, question_facets("Anträge der CSU 2021"), 3) == order  # csu-2021 lies deeper
+    assert facets_first(order, chunks, "Anträge der CSU 2021", 3) == order  # csu-2021 lies deeper
 
 
 def test_a_word_every_issuer_shares_singles_out_nobody() -> None:
@@ -106,5 +106,5 @@ def test_a_word_every_issuer_shares_singles_out_nobody() -> None:
     }
     order = ["c", "a", "b"]
     chunks = {cid: replace(chunk, doc_type="Merkblatt") for cid, chunk in chunks.items()}
-    assert promote(order, chunks, question_facets("Merkblätter für Musterstadt?"), 20) == order
-    assert promote(order, chunks, question_facets("Merkblätter des Jugendamts?"), 20) == ["b", "c", "a"]
+    assert facets_first(order, chunks, "Merkblätter für Musterstadt?", 20) == order
+    assert facets_first(order, chunks, "Merkblätter des Jugendamts?", 20) == ["b", "c", "a"]
