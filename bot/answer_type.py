@@ -103,6 +103,8 @@ def _same_head(term: str, thing: str) -> bool:
     ('Stellungnahmen')."""
     if term.startswith(thing):
         return not term.startswith("ung", len(thing))
+    if len(term) >= 4 and thing.endswith(term):
+        return True  # the head alone: "212 Anträge" in a passage on building applications counts them
     tail = min(4, len(thing), len(term))
     return term[-tail:] == thing[-tail:] and (len(term) >= len(thing) or tail == len(term))
 

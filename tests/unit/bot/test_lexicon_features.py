@@ -95,6 +95,9 @@ def test_a_noun_in_ung_is_another_head_than_its_verb_stem() -> None:
     assert posts and not counts(posts, "Das Museum zeigt 3 Ausstellungen.")
     assert not counts(posts, "Es gingen 4 Stellungnahmen ein.")
     assert counts(posts, "8 Planstellen") and counts(posts, "3 Stellenanteile")
+    applications = counted_thing("Wie viele Bauanträge kamen digital?")  # the compound's head alone counts
+    assert applications and counts(applications, "Bis Ende März wurden 212 Anträge digital eingereicht.")
+    assert not counts(applications, "3 Bauten")  # four letters of a word are no head
     shows = counted_thing("Wie viele Ausstellungen gab es?")
     assert shows and counts(shows, "Es gab 3 Ausstellungen.") and not counts(shows, "3 Stellen")
 
