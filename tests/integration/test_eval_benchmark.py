@@ -10,7 +10,7 @@ import pytest
 from eval.__main__ import main as eval_main
 from eval.scoring import METRIC_KEYS
 
-from conftest import EMBED_CACHE, LAWS, SHARED, require_shared
+from conftest import EMBED_CACHE, SHARED, require_shared
 
 pytestmark = pytest.mark.integration
 DEV = SHARED / "eval-public" / "dev.jsonl"
@@ -48,19 +48,18 @@ def test_benchmark_on_the_law_corpus_writes_every_metric_and_report(
     subset = tmp_path / "gesetze"
     subset.mkdir()
     for name in ("ifg.md", "ozg.md"):
-        (subset / name).symlink_to(LAWS / name)
+        (subset / name).symlink_to(laws_excerpt / name)
     failing = eval_main(["--questions", str(dev_slice(tmp_path, {"d007", "d017"})), "--corpus", str(subset),
                          "--out", str(tmp_path / "gate"), "--no-baselines", "--embedding-cache", str(EMBED_CACHE),
                          "--quiet", "--min", "recall@5=1.01"])
     assert failing == 1
 
 
-def test_baselines_run_beside_auskunft_on_a_small_law_subset(tmp_path: Path) -> None:
-    require_shared(LAWS)
+def test_baselines_run_beside_auskunft_on_a_small_law_subset(tmp_path: Path, laws_excerpt: Path) -> None:
     subset = tmp_path / "gesetze"
     subset.mkdir()
     for name in ("ifg.md", "pauswg.md", "ozg.md", "hundverbreinfg.md"):
-        (subset / name).symlink_to(LAWS / name)
+        (subset / name).symlink_to(laws_excerpt / name)  # the session's law vectors serve Auskunft
     questions = dev_slice(tmp_path, {"d003", "d007", "d017", "d019"})
     out = tmp_path / "out"
     assert eval_main(["--questions", str(questions), "--corpus", str(subset), "--out", str(out),
@@ -102,12 +101,11 @@ def test_musterstadt_set_meets_its_bar_and_beats_every_baseline(tmp_path: Path, 
         assert auskunft["hit@1"] >= block["overall"]["hit@1"], (name, "hit@1", facts)
 
 
-def test_several_configurations_run_side_by_side(tmp_path: Path) -> None:
-    require_shared(LAWS)
+def test_several_configurations_run_side_by_side(tmp_path: Path, laws_excerpt: Path) -> None:
     subset = tmp_path / "gesetze"
     subset.mkdir()
     for name in ("ifg.md", "ozg.md"):
-        (subset / name).symlink_to(LAWS / name)
+        (subset / name).symlink_to(laws_excerpt / name)
     hybrid, keyword = tmp_path / "hybrid.toml", tmp_path / "stichwort.toml"
     hybrid.write_text('fusion = "hybrid"\nsearch = "store"\n', encoding="utf-8")  # Chroma HNSW + FTS5
     keyword.write_text('fusion = "keyword"\ntop_k = 3\n', encoding="utf-8")

@@ -9,18 +9,17 @@ import pytest
 
 from eval.suite import main as suite_main
 
-from conftest import EMBED_CACHE, LAWS, SHARED, require_shared
+from conftest import EMBED_CACHE, SHARED
 
 pytestmark = pytest.mark.integration
 
 
 def test_suite_measures_every_set_on_its_corpus_and_compares_with_an_earlier_run(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    require_shared(SHARED)
+        tmp_path: Path, laws_excerpt: Path, capsys: pytest.CaptureFixture[str]) -> None:
     laws = tmp_path / "gesetze"
     laws.mkdir()
     for name in ("ifg.md", "ozg.md", "pauswg.md", "hundverbreinfg.md"):
-        (laws / name).symlink_to(LAWS / name)
+        (laws / name).symlink_to(laws_excerpt / name)  # the session's law vectors serve these
     wanted = {"d003", "d007", "d017", "d019"}
     dev = (SHARED / "eval-public" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
     questions = tmp_path / "dev-ausschnitt.jsonl"
