@@ -192,16 +192,17 @@ def test_bad_input_gives_a_clear_message_and_changes_nothing(
     program = tmp_path / "werkzeug.exe"
     program.write_bytes(b"MZ\x90\x00" * 64)
     upload(page, [program], "Bürgerservice")
-    page.locator("#upload-status").get_by_text("wird nicht unterstützt").wait_for()
+    # `.first`: when the file input was re-rendered, `upload` chose the file again and each copy gets its line
+    page.locator("#upload-status").get_by_text("wird nicht unterstützt").first.wait_for()
 
     big = tmp_path / "riesig.md"
     big.write_text("# Groß\n\n" + "Viel Text. " * int(MAX_UPLOAD_MB * 1_000_000 / 10 + 100), encoding="utf-8")
     upload(page, [big], "Bürgerservice")
-    page.locator("#upload-status").get_by_text("zu groß").wait_for()
+    page.locator("#upload-status").get_by_text("zu groß").first.wait_for()
 
     upload(page, [{"name": "../boese.md", "mimeType": "text/markdown", "buffer": b"# Boese\n\nText.\n"}],
            "Bürgerservice")
-    page.locator("#upload-status").get_by_text("ungültiger Dateiname").wait_for()
+    page.locator("#upload-status").get_by_text("ungültiger Dateiname").first.wait_for()
 
     assert _files(app_server.uploads_dir) == before
     assert not (app_server.data_dir / "boese.md").exists() and not (app_server.uploads_dir / "boese.md").exists()
