@@ -45,6 +45,12 @@ def corpus_groups(sets: Sequence[QuestionSet]) -> dict[str, list[QuestionSet]]:
     return named
 
 
+def group_views(groups: Mapping[str, Sequence[QuestionSet]], work: Path) -> dict[str, Path]:
+    """The folder each group is ingested from: the corpus, or a view without its exclusions. Each group gets
+    its own view folder, so two groups on one corpus with other exclusions do not share links."""
+    return {group: corpus_view(members[0], work / group) for group, members in groups.items()}
+
+
 def set_rows(groups: Mapping[str, Sequence[QuestionSet]],
              metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One row per set: its name, family, corpus, question counts and the primary system's figures."""
@@ -148,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     groups = corpus_groups(sets)
     metrics: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="auskunft-suite-") as work:
+        views = group_views(groups, Path(work))
         for group, members in groups.items():
-            corpus = corpus_view(members[0], Path(work))
+            corpus = views[group]
             command = [arg for qset in members for arg in ("--questions", str(qset.questions))]
             command += ["--corpus", str(corpus), "--out", str(out / group), "--quiet"]
             command += [] if args.baselines else ["--no-baselines"]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.suite import compare, corpus_groups, markdown, set_rows
+from eval.suite import compare, corpus_groups, group_views, markdown, set_rows
 from eval.training import QuestionSet
 
 pytestmark = pytest.mark.unit
@@ -21,6 +21,21 @@ def test_sets_on_one_corpus_share_an_index_and_exclusions_make_their_own() -> No
     groups = corpus_groups(sets)
     assert {name: [s.name for s in members] for name, members in groups.items()} == {
         "gesetze": ["a", "c"], "corpus": ["b"], "gesetze-auswahl": ["d"]}
+
+
+def test_one_corpus_with_two_exclusions_gets_two_views_each_without_its_own(tmp_path: Path) -> None:
+    corpus = tmp_path / "rat"
+    corpus.mkdir()
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        (corpus / name).write_text(name, encoding="utf-8")
+    sets = [QuestionSet("all", "f", Path("/q/x.jsonl"), corpus),
+            QuestionSet("no-a", "f", Path("/q/y.jsonl"), corpus, ("a*",)),
+            QuestionSet("no-b", "f", Path("/q/z.jsonl"), corpus, ("b*",))]
+    views = group_views(corpus_groups(sets), tmp_path / "work")
+    listing = {group: sorted(p.name for p in view.iterdir()) for group, view in views.items()}
+    assert listing == {"rat": ["a.pdf", "b.pdf", "c.pdf"], "rat-auswahl": ["b.pdf", "c.pdf"],
+                       "rat-auswahl+": ["a.pdf", "c.pdf"]}
+    assert views["rat"] == corpus and views["rat-auswahl"].name == views["rat-auswahl+"].name == "rat-auswahl"
 
 
 def test_rows_read_each_set_from_its_corpus_run_and_compare_names_what_moved() -> None:
