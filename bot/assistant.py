@@ -22,6 +22,7 @@ from bot.citations import (
     supporting_sentences,
     unsupported_sentences,
 )
+from bot.clarify import ask_back_text, choices, continues_ask_back, names_no_topic
 from bot.conversation import condense
 from bot.figures import unconfirmed_figures
 from bot.glossary import Definition, Glossary
@@ -116,6 +117,7 @@ class Assistant:
         history = history or []
         started = time.perf_counter()
         search_query = self._condense(question, history)
+        answers_ask_back = continues_ask_back(question, history) is not None  # 'Wohngeld' after 'Worum geht es?'
         allowed = self.allowed_collections(user, collections)
         terms = self.retriever.query_terms(search_query)
         pool = self.retriever.pool(search_query, allowed, terms)
@@ -123,6 +125,15 @@ class Assistant:
             if pool else []
         retrieved = time.perf_counter()
         timings = {"retrieval": (retrieved - started) * 1000}
+
+        if names_no_topic(terms) and len(options := choices(hits)) > 1:
+            sources = make_sources(options, links=self.links)
+            text = ask_back_text([s.title for s in sources])
+            yield text
+            timings["answer"] = (time.perf_counter() - started) * 1000
+            yield Answer(question=question, text=text, sources=sources, backend=self.backend.name, style=style,
+                         search_query=search_query, hits=hits, timings_ms=timings, clarification=True)
+            return
 
         if self.declines(search_query, pool, hits):
             self.logbook.record_gap(question, allowed)
@@ -142,7 +153,8 @@ class Assistant:
             terms=self._answer_terms(terms),
             exact={s.number for s, h in zip(sources, hits, strict=False) if h.exact},
             style=style, language=language, history=history, definitions=definitions,
-            procedure=is_procedure_question(question), contacts=self._declared_contacts(sources),
+            procedure=is_procedure_question(question) or (answers_ask_back and is_procedure_question(search_query)),
+            contacts=self._declared_contacts(sources),
         )
         result = BackendResult()
         pieces = []

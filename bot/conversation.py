@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer_type import cue
+from bot.clarify import continues_ask_back
 from core.analysis import STOPWORDS, tokenize
 
 _CONTINUES = re.compile(r"^(und|aber|auch|was ist mit|wie ist es mit|und was|gilt das)\b", re.I)
@@ -37,7 +38,10 @@ def key_terms(text: str) -> list[str]:
 
 def condense(question: str, history: list[tuple[str, str]]) -> str:
     """'Und wie lange dauert das?' after 'Wie beantrage ich Wohngeld?' -> adds 'Wohngeld beantrage'; 'Und für
-    einen Kampfhund?' after 'Was kostet die Hundesteuer?' also carries 'kostet': it still asks for an amount."""
+    einen Kampfhund?' after 'Was kostet die Hundesteuer?' also carries 'kostet': it still asks for an amount.
+    'Wohngeld' after Auskunft asked back which topic is meant joins the question it answers."""
+    if (specified := continues_ask_back(question, history)) is not None:
+        return specified
     if not history or not looks_like_follow_up(question):
         return question
     previous = history[-1][0]

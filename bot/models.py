@@ -109,6 +109,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str | None = None
     procedure: Procedure | None = None  # a how-to question's Unterlagen, Schritte, Fristen … (bot.procedure)
+    clarification: bool = False  # Auskunft asked back which topic is meant (bot.clarify)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +122,7 @@ class Answer:
             "flagged": self.flagged,
             "notice": self.notice,
             "procedure": self.procedure.to_dict() if self.procedure else None,
+            "clarification": self.clarification,
             "timings_ms": self.timings_ms,
             "sources": [s.__dict__ | {"location": s.location, "status_label": s.status_label} for s in self.sources],
         }

@@ -99,6 +99,20 @@ def test_keyboard_follow_up_and_plain_language(context: Any, app_server: Running
     assert outside == []  # nothing leaves the office network
 
 
+def test_a_question_without_a_topic_is_asked_back_and_a_one_word_reply_answers_it(
+        context: Any, app_server: RunningApp) -> None:
+    page = login(context, app_server, "anna")
+    chat = ask(page, "Wie stelle ich einen Antrag?")
+    assert re.search(r"Worum geht es\?[\s\S]*\[2\][\s\S]*Quellen:", chat), chat  # topics to choose, each cited
+    assert "Wohngeld" in page.locator("#quellen").inner_text()
+    page.locator("#frage textarea").fill("Wohngeld")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#gespraech').innerText.split('Quellen:').length > 2")
+    page.wait_for_function(ANSWER_DONE)
+    reply = page.locator("#gespraech").inner_text().split("Worum geht es?")[-1]
+    assert "Unterlagen" in reply and "WG 1" in reply, reply  # the application's checklist, not another topic
+
+
 def test_text_source_opens_at_its_section(context: Any, app_server: RunningApp) -> None:
     page = login(context, app_server, "anna")
     ask(page, "Wie hoch ist die Hundesteuer für den ersten Hund?")

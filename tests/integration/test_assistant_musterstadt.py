@@ -145,3 +145,28 @@ def test_the_leichte_sprache_rendering_yields_to_the_merkblatt_unless_plain_lang
     assert standard.sources and standard.hits[0].chunk.doc_type != "Leichte Sprache"
     plain = assistant.ask(question, style="einfach")
     assert "Leichte Sprache" in {h.chunk.doc_type for h in plain.hits[:3]}  # the rendering keeps its place
+
+
+def test_a_question_without_a_topic_is_asked_back_and_the_reply_answers_it(assistant: Assistant) -> None:
+    answer = assistant.ask("Wie stelle ich einen Antrag?")
+    assert answer.clarification and not answer.abstained and answer.to_dict()["clarification"] is True
+    documents = [(s.collection, s.path) for s in answer.sources]
+    assert len(documents) >= 2 and len(set(documents)) == len(documents)  # one choice per document, each cited
+    assert all(f"- {s.title} [{s.number}]" in answer.text for s in answer.sources)
+    assert any("wohngeld" in path for _, path in documents)
+
+    reply = assistant.ask_after(["Wie stelle ich einen Antrag?"], "Wohngeld")
+    assert not reply.clarification and not reply.abstained
+    assert reply.search_query == "Wie stelle ich einen Antrag? (Wohngeld)"
+    assert reply.procedure and reply.sources[0].path.startswith("soziales/") and "wohngeld" in reply.sources[0].path
+
+    specific = assistant.ask("Was kostet ein Reisepass?")  # a topic of its own: answered, not asked back
+    assert not specific.clarification and "70,00 Euro" in specific.text
+
+
+def test_asking_back_offers_only_documents_the_department_may_read(assistant: Assistant) -> None:
+    bauamt = User(name="b", department="bauamt")
+    allowed = set(assistant.allowed_collections(bauamt) or [])
+    answer = assistant.ask("Was muss ich beachten?", user=bauamt)
+    assert answer.clarification and answer.sources
+    assert {s.collection for s in answer.sources} <= allowed and PERSONAL not in allowed
