@@ -114,9 +114,13 @@ class ExtractiveBackend(BaseBackend):
                 taken.add((source, position))
                 result.append(_Candidate(source, position, text))
 
-        for candidate in chosen:
+        for index, candidate in enumerate(chosen):
             sentences = split_sentences(request.passages.get(candidate.source, ""))
             own = sentences[candidate.position] if 0 <= candidate.position < len(sentences) else ""
+            if index == 0 and _follows_other_list(sentences, candidate.position):
+                # '(2) Für einen gefährlichen Hund … 600 Euro' after (1)'s enumeration '1. … 96 Euro': the asked
+                # fact leads, the list before it follows as context (an item among equal items keeps its place)
+                add(candidate.source, candidate.position, candidate.text)
             if not _LIST_MARK.match(own):
                 previous = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentences[candidate.position - 1])).strip() \
                     if candidate.refers_back else ""
@@ -139,7 +143,7 @@ class ExtractiveBackend(BaseBackend):
             self._add_items(sentences, candidate.source, start, add, until=candidate.position)
             add(candidate.source, candidate.position, candidate.text)  # even where the block stopped early
             self._add_items(sentences, candidate.source, candidate.position + 1, add)
-        return result  # the lead (with its list) stays first
+        return result  # the lead stays first, then its list
 
     @staticmethod
     def _add_items(sentences: list[str], source: int, start: int, add: Callable[[int, int, str], None],
@@ -189,6 +193,21 @@ class ExtractiveBackend(BaseBackend):
                 candidates.append(_Candidate(source.number, position, clean, score, refers_back))
                 before = lexical
         return candidates
+
+
+def _marker(sentence: str) -> str | None:
+    """The kind of list mark: '-' (bullet), '(' (numbered paragraph), '1' (enumeration); None for none."""
+    if not (found := _LIST_MARK.match(sentence)):
+        return None
+    mark = found.group(1)
+    return "(" if mark.startswith("(") else "1" if mark[0].isdigit() else "-"
+
+
+def _follows_other_list(sentences: list[str], position: int) -> bool:
+    """A list item right after items of another kind: a paragraph '(2) …' after the enumeration of '(1)'."""
+    own = _marker(sentences[position]) if 0 <= position < len(sentences) else None
+    before = _marker(sentences[position - 1]) if position > 0 else None
+    return own is not None and before is not None and own != before
 
 
 def _short_item(sentence: str) -> bool:

@@ -80,6 +80,22 @@ def test_the_sentence_with_the_asked_fact_leads() -> None:
     assert text.count("[1]") <= 3
 
 
+def test_a_paragraph_after_another_paragraphs_enumeration_leads_with_its_fact() -> None:
+    """As a by-law's PDF reads: '(1) … beträgt jährlich' with '1. …, 2. …', then '(2) … 600,00 Euro'. The
+    enumeration is context for (2), not its list: the asked fact leads, the table follows."""
+    rates = ("(1) Die Steuer beträgt jährlich\n1. für den ersten Hund 96,00 Euro,\n2. für den zweiten Hund 144,00 "
+             "Euro.\n(2) Für einen gefährlichen Hund im Sinne von § 5 beträgt die Steuer jährlich 600,00 Euro je Hund.")
+    request = _request([rates], "Und für einen Kampfhund? (Hundesteuer was kostet)")
+    request.terms = {"hund": QueryTerm(2.0, frozenset({"hund"})), " synonyme": QueryTerm(1.5, frozenset({"gefahr"}))}
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert text.startswith("Laut „Dokument 0“, S. 1: Für einen gefährlichen Hund"), text
+    assert text.index("600,00 Euro") < text.index("96,00 Euro")  # the rates of (1) still follow as context
+    hours = ("Das Bürgerbüro ist zu folgenden Zeiten geöffnet:\n- Montag: 8 bis 16 Uhr\n- Donnerstag: 8 bis 18 Uhr")
+    same_list = "".join(ExtractiveBackend().stream(_request([hours], "Wann ist das Bürgerbüro geöffnet?"),
+                                                   BackendResult()))
+    assert same_list.index("geöffnet:") < same_list.index("Montag")  # an item among equal items keeps its place
+
+
 def test_a_synonym_of_the_question_finds_the_fact_sentence() -> None:
     """'Kampfhund' asked, 'gefährliche Hunde' written: the lexicon's synonyms count for the sentence choice."""
     request = _request([HUND], "Und für einen Kampfhund?")
