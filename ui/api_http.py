@@ -42,6 +42,8 @@ class AskRequest(BaseModel):
 class AskResponse(BaseModel):
     answer: str = Field(description="The answer with [n] markers that refer to `sources`.")
     abstained: bool = Field(description="True: nothing fitting in the collections this key may read.")
+    clarification: bool = Field(False, description="True: the question named no topic; the answer asks which "
+                                                 "of the cited documents is meant.")
     sources: list[SourceOut]
     notice: str | None = None
     flagged: list[str] = Field(default_factory=list, description="Sentences the cited source may not back.")
@@ -89,7 +91,8 @@ def build_router(services: Services, gate: ApiGate) -> APIRouter:
                                             collections=body.collections or None)
         except QuestionError as exc:
             raise ApiError(400, str(exc)) from exc
-        return AskResponse(answer=answer.text, abstained=answer.abstained, notice=answer.notice,
+        return AskResponse(answer=answer.text, abstained=answer.abstained, clarification=answer.clarification,
+                           notice=answer.notice,
                            flagged=answer.flagged, sources=sources_out(services, answer.sources,
                                                                        str(request.base_url)))
 

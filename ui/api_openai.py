@@ -92,6 +92,8 @@ class ChatCompletion(BaseModel):
     choices: list[Choice]
     auskunft_sources: list[SourceOut] = Field(description="The cited sources, numbered as the [n] markers.")
     auskunft_abstained: bool = Field(description="True: nothing fitting in the collections this key may read.")
+    auskunft_clarification: bool = Field(False, description="True: the question named no topic; the answer asks which "
+                                                 "of the cited documents is meant.")
 
 
 def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
@@ -182,7 +184,7 @@ class Reply:
         text = inert_markdown(answer.text) + tail
         return ChatCompletion(id=self.id, created=self.created, model=self.model,
                               choices=[Choice(message=ReplyMessage(content=text))], auskunft_sources=sources,
-                              auskunft_abstained=answer.abstained)
+                              auskunft_abstained=answer.abstained, auskunft_clarification=answer.clarification)
 
     def _chunk(self, delta: dict[str, str], finish: str | None = None, **extra: object) -> str:
         chunk = {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
@@ -208,7 +210,7 @@ class Reply:
         if held + tail:
             yield self._chunk({"content": held + tail})
         yield self._chunk({}, "stop", auskunft_sources=[s.model_dump() for s in sources],
-                          auskunft_abstained=answer.abstained)
+                          auskunft_abstained=answer.abstained, auskunft_clarification=answer.clarification)
         yield "data: [DONE]\n\n"
 
 

@@ -107,7 +107,8 @@ def ask(services: Services, account: Account, question: str, style: str = "stand
     # The answer's text cites as [1], [2]; the list below resolves them, so an agent can show links.
     cited = "\n".join(f"[{s['number']}] {s['title']}{', ' + s['location'] if s['location'] else ''}"
                       f"{' – ' + s['link'] if s['link'] else ''}" for s in sources)
-    return {"answer": answer.text, "abstained": answer.abstained, "sources": sources,
+    return {"answer": answer.text, "abstained": answer.abstained, "clarification": answer.clarification,
+            "sources": sources,
             "citations": cited, "flagged": answer.flagged, "notice": answer.notice}
 
 

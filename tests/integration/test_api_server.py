@@ -191,3 +191,19 @@ def test_follow_up_conversation_through_chat_completions(server: Server) -> None
         follow = c.post("/v1/chat/completions", json={"model": "auskunft", "messages": messages}).json()
     text = follow["choices"][0]["message"]["content"]
     assert "600" in text and any("hundesteuer" in s["link"] for s in follow["auskunft_sources"]), text
+
+
+def test_a_question_without_a_topic_is_asked_back_through_chat_completions(server: Server) -> None:
+    """Open WebUI sends the ask-back back as history: a one-word reply continues the question it answers."""
+    messages = [{"role": "user", "content": "Wie stelle ich einen Antrag?"}]
+    with client(server, "bau") as c:
+        first = c.post("/v1/chat/completions", json={"model": "auskunft", "messages": messages}).json()
+        assert first["auskunft_clarification"] is True and not first["auskunft_abstained"]
+        assert len({s["link"] for s in first["auskunft_sources"]}) >= 2  # one cited document per topic
+        assert "Worum geht es?" in first["choices"][0]["message"]["content"]
+        messages += [first["choices"][0]["message"], {"role": "user", "content": "Bauantrag"}]
+        reply = c.post("/v1/chat/completions", json={"model": "auskunft", "messages": messages}).json()
+        asked = c.post("/api/ask", json={"question": "Was kostet das?"}).json()
+    assert reply["auskunft_clarification"] is False
+    assert "Vordruck BA 1" in reply["choices"][0]["message"]["content"]  # the building application's checklist
+    assert asked["clarification"] is True and all("personal" not in s["link"] for s in asked["sources"])

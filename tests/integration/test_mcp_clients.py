@@ -84,7 +84,11 @@ def test_department_a_reads_its_collection(app: App) -> None:
     assert passages[0]["link"].startswith(f"{app.url}/dokument/personal/") and passages[0]["location"] is not None
     assert any(p["collection"] == "personal" for p in open_search.structured_content["passages"])
     assert any(s["collection"] == "personal" for s in answer.structured_content["sources"])
+    assert answer.structured_content["clarification"] is False  # a question with a topic is answered
     assert SECRET_WORD in doc.structured_content["text"] and not intern.is_error
+    (vague,) = http(app, "b", ("ask", {"question": "Was kostet das?"}))
+    assert vague.structured_content["clarification"] is True, vague.structured_content  # asked back, within rights
+    assert all(s["collection"] != "personal" for s in vague.structured_content["sources"])
 
 
 @pytest.mark.parametrize("role", ["b", "admin"])
