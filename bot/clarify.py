@@ -24,7 +24,8 @@ GENERIC_WORDS = frozenset(analyze(
     "wichtig muss passiert geht"))
 MAX_CHOICES = 4
 ASK_BACK = "Ihre Frage passt zu mehreren Themen in den Unterlagen. Worum geht es?"
-SHORT_REPLY_WORDS = 4  # "Wohngeld", "für den Personalausweis": a reply to the ask-back, not a new question
+# "Wohngeld", "für den Personalausweis" or a document title picked in the UI: a reply, not a new question
+SHORT_REPLY_WORDS = 8
 
 
 def names_no_topic(terms: QueryTerms) -> bool:

@@ -72,6 +72,8 @@ def respond(services: Services, account: Account | None, question: str, messages
     if answer is None:  # pragma: no cover - the assistant always ends with an Answer
         return
     shown[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+    if answer.clarification:  # the topics asked back for, as buttons under the message (`pick_option`)
+        shown[-1]["options"] = [{"value": s.title} for s in answer.sources]  # type: ignore[assignment]
     new_state = ChatState(
         turns=[*state.turns, (question, answer.text)],
         answers=[*state.answers, {"question": question, "answer": answer.text, "sources": source_lines(answer),

@@ -12,6 +12,7 @@ import gradio as gr
 
 from ui import citizen
 from ui.chat import KEEP, ChatState, give_feedback
+from ui.events import pick_option
 from ui.layout import answer_options
 from ui.render import EMPTY_SOURCES
 from ui.service import CITIZEN_ACCOUNT, Services
@@ -113,6 +114,7 @@ def _wire(services: Services, limit: RateLimit, ui: CitizenPage) -> None:
     }
     ui.question.submit(chat, **chat_io, concurrency_id="antwort")
     ui.ask.click(chat, **chat_io, concurrency_id="antwort")
+    ui.chatbot.option_select(pick_option, outputs=[ui.question]).then(chat, **chat_io, concurrency_id="antwort")
 
     def reset() -> tuple[Any, ...]:
         return [], EMPTY_SOURCES, ChatState(), "", citizen.office_notice(collections)

@@ -43,6 +43,11 @@ def wire_session(page: gr.Blocks, services: Services, account_of: AccountOf, hea
     page.load(on_load, outputs=[header.whoami, header.notice, chat.collections, console.tab, console.target])
 
 
+def pick_option(data: gr.SelectData) -> str:
+    """A topic button under an ask-back (bot.clarify) becomes the reply, as if typed."""
+    return str(data.value)
+
+
 def wire_chat(services: Services, account_of: AccountOf, ui: ChatTab) -> None:
     def chat(message: str, history: list[dict[str, str]], chosen_style: str, chosen_language: str,
              chosen: list[str], session: ChatState, request: gr.Request) -> Iterator[tuple[Any, ...]]:
@@ -62,6 +67,7 @@ def wire_chat(services: Services, account_of: AccountOf, ui: ChatTab) -> None:
     # One answer at a time for both triggers: the model and the index connections are shared.
     ui.question.submit(chat, **chat_io, concurrency_id="antwort")
     ui.ask.click(chat, **chat_io, concurrency_id="antwort")
+    ui.chatbot.option_select(pick_option, outputs=[ui.question]).then(chat, **chat_io, concurrency_id="antwort")
 
     def reset() -> tuple[Any, ...]:
         return [], EMPTY_SOURCES, ChatState(), "", ""

@@ -105,11 +105,21 @@ def test_a_question_without_a_topic_is_asked_back_and_a_one_word_reply_answers_i
     chat = ask(page, "Wie stelle ich einen Antrag?")
     assert re.search(r"Worum geht es\?[\s\S]*\[2\][\s\S]*Quellen:", chat), chat  # topics to choose, each cited
     assert "Wohngeld" in page.locator("#quellen").inner_text()
-    page.locator("#frage textarea").fill("Wohngeld")
-    page.keyboard.press("Enter")
+    # each topic is a button under the message; clicking one replies with it
+    page.locator("#gespraech").get_by_role("button", name="Merkblatt Personalausweis").click()
     page.wait_for_function("() => document.querySelector('#gespraech').innerText.split('Quellen:').length > 2")
     page.wait_for_function(ANSWER_DONE)
-    reply = page.locator("#gespraech").inner_text().split("Worum geht es?")[-1]
+    reply = page.locator("#gespraech").inner_text().split("Thema neu.")[-1]
+    assert "Laut „Merkblatt Personalausweis“" in reply, reply  # answered from the document picked
+    page.locator("#frage textarea").fill("Wie stelle ich einen Antrag?")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#gespraech').innerText.split('Quellen:').length > 3")
+    page.wait_for_function(ANSWER_DONE)
+    page.locator("#frage textarea").fill("Wohngeld")  # or typed: a short reply continues the question
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#gespraech').innerText.split('Quellen:').length > 4")
+    page.wait_for_function(ANSWER_DONE)
+    reply = page.locator("#gespraech").inner_text().split("Thema neu.")[-1]
     assert "Unterlagen" in reply and "WG 1" in reply, reply  # the application's checklist, not another topic
 
 
