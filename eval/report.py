@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 HEADLINE = ("hit@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstain_unanswerable", "answered_answerable",
-            "citation_precision", "evidence_in_citation", "answer_f1", "key_facts",
+            "citation_precision", "evidence_in_citation", "answer_f1", "key_facts", "clarified",
             "latency_retrieval_p50_ms", "latency_answer_p95_ms")
 SHORT = {"abstain_unanswerable": "abstain", "answered_answerable": "answered", "citation_precision": "cit.prec",
-         "evidence_in_citation": "evidence", "latency_retrieval_p50_ms": "retr p50 ms",
+         "evidence_in_citation": "evidence", "clarified": "asked back", "latency_retrieval_p50_ms": "retr p50 ms",
          "latency_answer_p95_ms": "answer p95 ms"}
 
 

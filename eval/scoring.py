@@ -27,7 +27,7 @@ MEAN_KEYS = (  # means over the questions each applies to
     "hit@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",
     "abstain_unanswerable", "answered_answerable",
     "citation_precision", "evidence_in_citation",
-    "answer_f1", "key_facts",
+    "answer_f1", "key_facts", "clarified",
 )
 LATENCY_KEYS = ("latency_retrieval_p50_ms", "latency_retrieval_p95_ms", "latency_answer_p50_ms",
                 "latency_answer_p95_ms")
@@ -59,16 +59,20 @@ def score(question: Question, outcome: Outcome, answers: bool) -> dict[str, Any]
     })
     scored_answer = answers and outcome.answer is not None
     declined = bool(outcome.abstained)
+    # An ask-back counts against the system both ways: no answer to an answerable question, no decline of
+    # an unanswerable one, and no key facts.
+    answered = not declined and not outcome.clarified
+    verdict["clarified"] = float(outcome.clarified) if scored_answer else None
     verdict["abstain_unanswerable"] = float(declined) if scored_answer and not answerable else None
-    verdict["answered_answerable"] = float(not declined) if scored_answer and answerable else None
+    verdict["answered_answerable"] = float(answered) if scored_answer and answerable else None
     verdict["citation_precision"] = (citation_precision(outcome.cited, gold)
-                                     if scored_answer and answerable and not declined else None)
+                                     if scored_answer and answerable and answered else None)
     found = evidence_found(question.evidence, [c.get("text", "") for c in outcome.cited])
     verdict["evidence_in_citation"] = (float(bool(found)) if scored_answer and answerable and found is not None
                                        else None)
     has_reference = scored_answer and answerable and bool(question.answer)
     # Citation markers are not words of the answer, and their digits are no key figures.
-    prediction = "" if declined else _MARKERS.sub("", outcome.answer or "")
+    prediction = "" if not answered else _MARKERS.sub("", outcome.answer or "")
     verdict["answer_f1"] = token_f1(prediction, question.answer) if has_reference else None
     facts = key_facts(prediction, question.answer) if has_reference else None
     verdict["key_facts"] = facts

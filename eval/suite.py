@@ -24,7 +24,7 @@ DEFAULT_PLAN = Path(__file__).parent / "suite.toml"
 # the columns of the table: metric key in metrics.json, German header
 COLUMNS = (("recall@5", "Recall@5"), ("hit@1", "hit@1"), ("mrr@10", "MRR@10"),
            ("abstain_unanswerable", "abgelehnt"), ("answered_answerable", "beantwortet"),
-           ("citation_precision", "Zitatgenauigkeit"), ("key_facts", "Kernangaben"))
+           ("citation_precision", "Zitatgenauigkeit"), ("key_facts", "Kernangaben"), ("clarified", "Rückfrage"))
 
 
 class SuiteError(Exception):

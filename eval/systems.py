@@ -30,6 +30,7 @@ class Outcome:
     cited: list[dict[str, Any]] = field(default_factory=list)  # the cited chunks as `chunk_row`s
     answer_ms: float | None = None
     error: str | None = None
+    clarified: bool = False  # asked back which topic is meant (bot.clarify): neither an answer nor a decline
 
 
 class System(Protocol):
@@ -70,9 +71,10 @@ class AuskunftSystem:
         answer_ms = (time.perf_counter() - started) * 1000
         ranked = self.retriever.retrieve(question.question, allowed, k=RANK_DEPTH)
         by_id = {h.id: h.chunk for h in answer.hits}
-        cited = [chunk_row(by_id[s.chunk_id]) for s in answer.sources if s.chunk_id in by_id and not answer.abstained]
+        cited = [chunk_row(by_id[s.chunk_id]) for s in answer.sources
+                 if s.chunk_id in by_id and not answer.abstained and not answer.clarification]
         return Outcome([chunk_row(h.chunk) for h in ranked], answer.timings_ms["retrieval"], answer.text,
-                       answer.abstained, cited, answer_ms)
+                       answer.abstained, cited, answer_ms, clarified=answer.clarification)
 
 
 class RetrieverBaseline:

@@ -37,6 +37,16 @@ def test_declining_an_answerable_question_costs_answer_metrics() -> None:
     assert verdict["citation_precision"] is None and verdict["evidence_in_citation"] == 0.0
 
 
+def test_asking_back_is_neither_an_answer_nor_a_decline() -> None:
+    asked = "Ihre Frage passt zu mehreren Themen in den Unterlagen. Worum geht es? - Merkblatt [1]"
+    verdict = score(FRIST, Outcome([chunk("§ 17")], 5.0, asked, False, [], 9.0, clarified=True), answers=True)
+    assert verdict["clarified"] == 1.0 and verdict["answered_answerable"] == 0.0
+    assert verdict["key_facts"] == 0.0 and verdict["citation_precision"] is None
+    unanswerable = score(PARK, Outcome([chunk("§ 1")], 5.0, asked, False, [], 9.0, clarified=True), answers=True)
+    assert unanswerable["abstain_unanswerable"] == 0.0 and unanswerable["clarified"] == 1.0
+    assert aggregate([verdict, unanswerable])["clarified"] == 1.0
+
+
 def test_unanswerable_and_retrieval_only_systems() -> None:
     declined = score(PARK, Outcome([chunk("§ 1")], 5.0, "Dazu finde ich nichts.", True, [], 8.0), answers=True)
     assert declined["abstain_unanswerable"] == 1.0 and declined["recall@5"] is None
