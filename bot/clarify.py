@@ -24,7 +24,7 @@ GENERIC_WORDS = frozenset(analyze(
     "wichtig muss passiert geht"))
 MAX_CHOICES = 4
 ASK_BACK = "Ihre Frage passt zu mehreren Themen in den Unterlagen. Worum geht es?"
-# "Wohngeld", "für den Personalausweis" or a document title picked in the UI: a reply, not a new question
+# "Wohngeld", "für den Personalausweis", "Merkblatt Wohngeld": a reply, not a new question
 SHORT_REPLY_WORDS = 8
 
 
@@ -63,6 +63,7 @@ def continues_ask_back(reply: str, history: Sequence[tuple[str, str]]) -> str | 
     if not history or not is_ask_back(history[-1][1]):
         return None
     reply = reply.strip()
-    if reply.endswith("?") or len(reply.split()) > SHORT_REPLY_WORDS:
+    offered = f"\n- {reply} [" in history[-1][1]  # a title picked in the UI, however long
+    if not offered and (reply.endswith("?") or len(reply.split()) > SHORT_REPLY_WORDS):
         return None
     return f"{history[-1][0]} ({reply})"

@@ -61,5 +61,8 @@ def test_a_short_reply_continues_the_question_asked_back() -> None:
     # a question of its own is asked as it is
     assert continues_ask_back("Was kostet ein Reisepass?", history) is None
     assert condense("Was kostet ein Reisepass?", history) == "Was kostet ein Reisepass?"
+    long_title = "Niederschrift über die 27. öffentliche Sitzung des Stadtrats am 10.04.2025"
+    offered = [("Was kostet das?", ask_back_text(["Merkblatt Wohngeld", long_title]))]
+    assert condense(long_title, offered) == f"Was kostet das? ({long_title})"  # a picked title, however long
     # without an ask-back before, a one-word message is a question of its own
     assert continues_ask_back("Wohngeld", [("Was kostet die Hundesteuer?", "96 Euro [1]")]) is None
