@@ -34,6 +34,11 @@ def names_no_topic(terms: QueryTerms) -> bool:
     return not terms.unknown and all(term in GENERIC_WORDS for term in terms.terms)
 
 
+def generic_only(question: str) -> bool:
+    """Made of generic question words alone, before the index is asked (a chat's follow-up check)."""
+    return all(term in GENERIC_WORDS for term in analyze(question))
+
+
 def choices(hits: Sequence[Hit], most: int = MAX_CHOICES) -> list[Hit]:
     """The best-ranked hit of each document, in rank order: one choice per topic the documents offer."""
     seen: set[tuple[str, str]] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer_type import cue
-from bot.clarify import continues_ask_back
+from bot.clarify import continues_ask_back, generic_only
 from core.analysis import STOPWORDS, tokenize
 
 _CONTINUES = re.compile(r"^(und|aber|auch|was ist mit|wie ist es mit|und was|gilt das)\b", re.I)
@@ -15,12 +15,13 @@ MAX_CARRIED = 6
 
 
 def looks_like_follow_up(question: str) -> bool:
-    """Short, and either continuing ('Und …') or pointing back ('das', 'dafür') without a topic of its own."""
+    """Short, and either continuing ('Und …'), made of question words only ('Wer ist zuständig?') or pointing
+    back ('das', 'dafür') without a topic of its own."""
     question = question.strip()
     if len(question.split()) > 10:
         return False
-    if _CONTINUES.match(question):
-        return True
+    if _CONTINUES.match(question) or generic_only(question):
+        return True  # 'Wer ist zuständig?' in a chat about Wohngeld asks about Wohngeld
     own_topic = [w for w in key_terms(question)[1:] if w[:1].isupper()] or [
         w for w in key_terms(question)[:1] if w[:1].isupper() and not _QUESTION_WORD.match(w)
     ]

@@ -160,6 +160,9 @@ def test_a_question_without_a_topic_is_asked_back_and_the_reply_answers_it(assis
     assert reply.search_query == "Wie stelle ich einen Antrag? (Wohngeld)"
     assert reply.procedure and reply.sources[0].path.startswith("soziales/") and "wohngeld" in reply.sources[0].path
 
+    in_chat = assistant.ask_after(["Wie beantrage ich Wohngeld?"], "Wer ist zuständig?")  # the chat's topic
+    assert not in_chat.clarification and "wohngeld" in in_chat.sources[0].path, in_chat.text
+
     specific = assistant.ask("Was kostet ein Reisepass?")  # a topic of its own: answered, not asked back
     assert not specific.clarification and "70,00 Euro" in specific.text
 

@@ -66,3 +66,11 @@ def test_a_short_reply_continues_the_question_asked_back() -> None:
     assert condense(long_title, offered) == f"Was kostet das? ({long_title})"  # a picked title, however long
     # without an ask-back before, a one-word message is a question of its own
     assert continues_ask_back("Wohngeld", [("Was kostet die Hundesteuer?", "96 Euro [1]")]) is None
+
+
+def test_a_question_of_question_words_in_a_chat_continues_its_topic() -> None:
+    history = [("Wie beantrage ich Wohngeld?", "Laut „Merkblatt Wohngeld“: … [1]")]
+    assert condense("Wer ist zuständig?", history) == "Wer ist zuständig? (Wohngeld beantrage)"
+    assert condense("Welche Fristen gelten?", history).endswith("(Wohngeld beantrage)")
+    assert condense("Wer ist zuständig?", []) == "Wer ist zuständig?"  # the first message: asked back later
+    assert condense("Was kostet ein Reisepass?", history) == "Was kostet ein Reisepass?"
