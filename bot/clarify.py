@@ -13,15 +13,15 @@ from collections.abc import Sequence
 
 from bot.candidates import QueryTerms
 from bot.models import Hit
+from bot.procedure_assembly import PROCEDURE_WORDS
 from core.analysis import analyze
 
-# Words that say what kind of fact or step is asked for, not about what: the question words of amounts,
-# deadlines, offices, documents and procedures as German speakers ask them (not taken from any question set).
-GENERIC_WORDS = frozenset(analyze(
-    "antrag anträge stellen stelle beantragen beantrage brauchen brauche benötigen benötige beachten dauern "
-    "dauert lange kosten kostet gelten gilt zuständig zuständigkeit frist fristen gebühr gebühren unterlagen "
-    "formular formulare mitbringen einreichen tun machen bekommen bekomme erhalten finden melden hoch höhe "
-    "wichtig muss passiert geht"))
+# Words that say what kind of fact or step is asked for, not about what: the procedure words ('Welche
+# Unterlagen brauche ich …') and the question words of amounts, deadlines and offices as German speakers ask
+# them (not taken from any question set).
+GENERIC_WORDS = PROCEDURE_WORDS | frozenset(analyze(
+    "beachten dauern dauert lange kosten kostet gelten gilt zuständig zuständigkeit frist fristen gebühr gebühren "
+    "finden hoch höhe wichtig passiert geht"))
 MAX_CHOICES = 4
 ASK_BACK = "Ihre Frage passt zu mehreren Themen in den Unterlagen. Worum geht es?"
 # "Wohngeld", "für den Personalausweis", "Merkblatt Wohngeld": a reply, not a new question

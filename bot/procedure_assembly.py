@@ -59,7 +59,7 @@ _LAW_SECTION = re.compile(r"§§?\s*\d+[a-z]?(?:\s*(?:Abs\.|Absatz|Satz|S\.|Nr\.
 _LAW_TITLE = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+(?:gesetz(?:buch)?|verordnung|bauordnung|satzung)\b"
                         r"(?:\s*\([A-ZÄÖÜ][\w-]{1,10}\))?")
 # the words that make a question a procedure question; what is left names its topic ('Bauantrag', 'Wohngeld')
-_CUE_WORDS = set(analyze(
+PROCEDURE_WORDS = frozenset(analyze(
     "welche unterlagen dokumente nachweise papiere formulare belege brauche benötige brauchen beantrage "
     "beantragen beantragt antrag anträge stellen stelle mitbringen einreichen vorlegen beifügen tun muss "
     "machen melde melden anmelden bekomme bekommen erhalte erhalten wie wo was kann man ich wir"))
@@ -70,7 +70,7 @@ Topic = Sequence[tuple[float, frozenset[str]]]  # the question's terms: weight (
 
 def topic_terms(terms: Iterable[tuple[float, frozenset[str]]]) -> list[tuple[float, frozenset[str]]]:
     """The question's weighted terms without the procedure cue words: what is left names the topic."""
-    return [(w, v) for w, v in terms if v and not v <= _CUE_WORDS]
+    return [(w, v) for w, v in terms if v and not v <= PROCEDURE_WORDS]
 
 
 def contributing(sources: Sequence[Source], passages: dict[int, str], topic: Topic,
