@@ -173,3 +173,9 @@ def test_asking_back_offers_only_documents_the_department_may_read(assistant: As
     answer = assistant.ask("Was muss ich beachten?", user=bauamt)
     assert answer.clarification and answer.sources
     assert {s.collection for s in answer.sources} <= allowed and PERSONAL not in allowed
+    # positive control: narrowed to the personnel documents, the Personalamt is offered them, the Bauamt nothing
+    personnel = assistant.ask("Was muss ich beachten?", user=User(name="p", department="personalamt"),
+                              collections=[PERSONAL])
+    assert personnel.clarification and {s.collection for s in personnel.sources} == {PERSONAL}
+    refused = assistant.ask("Was muss ich beachten?", user=bauamt, collections=[PERSONAL])
+    assert refused.abstained and not refused.clarification and refused.sources == []
