@@ -135,7 +135,7 @@ class Assistant:
                          search_query=search_query, hits=hits, timings_ms=timings, clarification=True)
             return
 
-        if self.declines(search_query, pool, hits):
+        if self.declines(search_query, pool, hits, allowed):
             self.logbook.record_gap(question, allowed)
             text = no_answer_text(self._contacts(hits))
             yield text
@@ -235,19 +235,21 @@ class Assistant:
             chosen[" synonyme"] = QueryTerm(weight, frozenset(terms.related))
         return chosen
 
-    def declines(self, question: str, pool: CandidatePool | None, hits: list[Hit]) -> bool:
-        """Say "nothing found" rather than quote an unrelated passage?"""
+    def declines(self, question: str, pool: CandidatePool | None, hits: list[Hit],
+                 collections: Sequence[str] | None = None) -> bool:
+        """Say "nothing found" rather than quote an unrelated passage? `collections`: what the reader may
+        see (a word only hidden documents use counts as unknown)."""
         if pool is None or not hits:
             return True
         if any(h.exact for h in hits):
             return False  # the question names a section or document number that exists
         if self.abstainer is None:
-            if should_abstain(self.evidence(question, hits), self.thresholds):
+            if should_abstain(self.evidence(question, hits, collections), self.thresholds):
                 return True
         else:
             ids, matrix, scores = self.retriever.learned_scores(pool)
             row = question_row(scores, matrix, [pool.stored[i].text for i in ids],
-                               self.retriever.known_share(question), question)
+                               self.retriever.known_share(question, collections), question)
             if self.abstainer.probability(row[None, :])[0] <= self.abstainer.threshold:
                 return True
         return self._judged_insufficient(question, hits)
@@ -262,8 +264,8 @@ class Assistant:
         except Exception:  # an unreachable or failing model must not cost the answer
             return False
 
-    def evidence(self, question: str, hits: list[Hit]) -> Evidence:
-        known = self.retriever.known_share(question)
+    def evidence(self, question: str, hits: list[Hit], collections: Sequence[str] | None = None) -> Evidence:
+        known = self.retriever.known_share(question, collections)
         dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         return Evidence(best_dense=dense, known_share=known, exact=any(h.exact for h in hits), passages=len(hits))
 

@@ -145,28 +145,40 @@ class HybridRetriever:
             found = self._expanded[key] = lookup(term, vocab)
         return found
 
-    def familiarity(self, term: str) -> float:
+    def familiarity(self, term: str, collections: Sequence[str] | None = None) -> float:
         """1 if the index uses the term (alone, inside a compound or as a lexicon synonym), 0.5 if only its
-        parts, else 0."""
+        parts, else 0; with `collections`, only what those collections' chunks hold counts."""
         with self._lock:
-            return self._familiarity(term)
+            return self._familiarity(term, self._visible(collections))
 
-    def _familiarity(self, term: str) -> float:
+    def _visible(self, collections: Sequence[str] | None) -> Callable[[list[str]], bool]:
+        """Does any chunk the reader may see hold one of these index terms? Without a restriction every
+        indexed term counts; with one, a word only hidden documents use is as unknown as a word no document
+        uses (a department must get the decline it would get if the hidden documents were not there)."""
+        if collections is None or set(collections) >= set(self.index.catalog.collections()):
+            return bool
+        allowed = sorted(collections)
+        search = self.index.searcher()
+        return lambda terms: bool(terms) and bool(allowed) and bool(search.keyword(terms, 1, allowed))
+
+    def _familiarity(self, term: str, visible: Callable[[list[str]], bool]) -> float:
         vocab, _ = self.vocabulary()
-        if term in vocab.df or self._known(compounds_with, term, vocab):
+        # the documents may say it in other words ('Kampfhund' -> 'gefährliche Hunde'): a synonym counts fully
+        whole = [term, *self._known(compounds_with, term, vocab), *self.synonyms().related([term])]
+        if visible([t for t in dict.fromkeys(whole) if t in vocab.df]):
             return 1.0
-        if any(t in vocab.df for t in self.synonyms().related([term])):
-            return 1.0  # the documents say it in other words ('Kampfhund' -> 'gefährliche Hunde')
-        known = self._known(split_compound, term, vocab) or self._known(spelling_variants, term, vocab)
-        return 0.5 if known else 0.0
+        parts = [*self._known(split_compound, term, vocab), *self._known(spelling_variants, term, vocab)]
+        return 0.5 if visible([t for t in dict.fromkeys(parts) if t in vocab.df]) else 0.0
 
-    def known_share(self, question: str) -> float:
-        """IDF-weighted share of the question's nouns and names that the index knows (1 without any)."""
+    def known_share(self, question: str, collections: Sequence[str] | None = None) -> float:
+        """IDF-weighted share of the question's nouns and names that the index knows (1 without any); with
+        `collections`, that the chunks of those collections hold."""
         with self._lock:
             topics = {t: self.idf(t) for t in topic_terms(question)}
             if not topics:
                 return 1.0
-            return sum(w * self.familiarity(t) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
+            visible = self._visible(collections)
+            return sum(w * self._familiarity(t, visible) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
 
     def idf(self, term: str) -> float:
         return self.snapshot().idf(term)

@@ -94,7 +94,7 @@ def example(qset: QuestionSet, question: Question, retriever: HybridRetriever, a
     ranked = {mode: _pinned(pool.exact, [c for c, _ in retriever.rank(pool, mode)], ids) for mode in baselines}
     texts = {i: pool.stored[i].text for i in ids}
     return Example(qset.name, qset.family, question, ids, feature_matrix(signals), relevant, pool.exact, metas,
-                   texts, retriever.known_share(question.question), ranked)
+                   texts, retriever.known_share(question.question, allowed), ranked)
 
 
 def _pinned(exact: Sequence[str], order: Sequence[str], ids: Sequence[str]) -> list[str]:

@@ -52,15 +52,32 @@ def test_a_department_without_rights_is_declined_through_the_cli(musterstadt_ind
     assert all(not s["path"].startswith("personal/") for s in answer["sources"])
 
 
+def test_a_word_only_hidden_documents_use_is_declined_not_answered_beside(musterstadt_index: Index) -> None:
+    """'Elternzeit' stands only in the personnel documents: the social office is declined instead of being
+    given a Kita passage, the personnel office (positive control) gets the seven weeks."""
+    question = "Wie viele Wochen vorher muss ich Elternzeit beantragen?"
+    answers = {}
+    for department in ("sozialamt", "personalamt"):
+        result = subprocess.run([sys.executable, "-m", "bot", "--json", "--department", department, question],
+                                cwd=REPO, env=_cli_env(musterstadt_index), capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 0, result.stderr
+        answers[department] = json.loads(result.stdout)
+    assert answers["sozialamt"]["abstained"] and "sieben Wochen" not in answers["sozialamt"]["text"]
+    assert all(not s["path"].startswith("personal/") for s in answers["sozialamt"]["sources"])
+    assert not answers["personalamt"]["abstained"] and "sieben Wochen" in answers["personalamt"]["text"]
+    assert any(s["path"].startswith("personal/") for s in answers["personalamt"]["sources"])
+
+
 def test_staff_sets_keep_their_measured_level(musterstadt_index: Index) -> None:
-    """Floors a little under the figures in the README (dev 0.74 / 0.62, held-out 0.51 / 0.50): a guard
+    """Floors a little under the figures in the README (dev 0.76 / 0.69, held-out 0.51 / 0.56): a guard
     against losing ground, not the acceptance target of 0.85."""
     assistant = Assistant.from_settings(musterstadt_index.settings, index=musterstadt_index)
     dev = summarise(run(assistant, load_questions(STAFF)))
     held_out = summarise(run(assistant, load_questions(HOLDOUT)))
     assert dev["answerable"] >= 30 and dev["unanswerable"] >= 15
-    assert dev["stated"] >= 0.7 and dev["declined"] >= 0.55
-    assert held_out["stated"] >= 0.45 and held_out["declined"] >= 0.4
+    assert dev["stated"] >= 0.7 and dev["declined"] >= 0.62
+    assert held_out["stated"] >= 0.45 and held_out["declined"] >= 0.5
 
 
 def test_empty_index_is_a_clear_error(tmp_path: Path) -> None:

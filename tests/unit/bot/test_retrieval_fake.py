@@ -68,3 +68,15 @@ def test_two_builds_of_one_corpus_rank_alike(fake_musterstadt: Index, tmp_path: 
     rebuilt.close()
     assert rankings[0] == rankings[1]
     assert all(len(r) == 20 for r in rankings[0])
+
+
+def test_a_word_only_hidden_documents_use_counts_as_unknown(retriever: HybridRetriever) -> None:
+    """'Elternzeit' stands only in the personnel collection: for a reader of the social collection it is
+    as unknown as a word no document uses, so the abstention reads what that reader may see."""
+    question = "Wann muss ich Elternzeit beantragen?"
+    assert retriever.known_share(question) == 1.0
+    assert retriever.known_share(question, ["personal", "soziales"]) == 1.0
+    assert retriever.known_share(question, ["soziales"]) == 0.0
+    assert retriever.known_share(question, []) == 0.0  # no collection at all: nothing is known
+    # a word the reader's own collection uses stays known
+    assert retriever.known_share("Wann bekomme ich Wohngeld?", ["soziales"]) == 1.0
