@@ -34,6 +34,8 @@ _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.
 _REFERS_BACK = re.compile(r"^(dies(e[rsmn]?)?|hierfür|hierzu|hierbei|dafür|dazu|dabei|davon|daher|deshalb|"
                           r"er|sie|es)\b", re.I)
 MAX_SENTENCES = 3
+# a question word that only the passage's document title or section heading holds counts this much
+INHERITED = 0.5
 
 
 @dataclass(eq=False)
@@ -43,6 +45,7 @@ class _Candidate:
     text: str
     score: float = 0.0
     refers_back: bool = False  # opens with 'Dieser', 'Hierfür' …: read it with the sentence before
+    shared: float = 0.0  # what the document's title alone adds to the score (alike for each of its passages)
 
 
 class ExtractiveBackend(BaseBackend):
@@ -86,12 +89,13 @@ class ExtractiveBackend(BaseBackend):
         if not candidates:
             return []
         lead = max(candidates, key=lambda c: (c.score, -c.source, -c.position))
+        paths = {s.number: s.path for s in request.sources}
         support: list[_Candidate] = []
         for candidate in sorted(candidates, key=lambda c: (-c.score, c.source, c.position)):
             if len(support) == self.max_sentences - 1 or candidate.score < 0.6 * lead.score:
                 break
-            if candidate is lead or (candidate.source != lead.source
-                                     and candidate.score < self.other_source * lead.score):
+            if candidate is lead or (candidate.source != lead.source and _weaker(candidate, lead, self.other_source,
+                                                                                  paths)):
                 continue  # another source only when it is nearly as good as the lead
             if any(_overlap(candidate.text, c.text) > 0.6 and _numbers(candidate.text) == _numbers(c.text)
                    for c in (lead, *support)):
@@ -175,13 +179,20 @@ class ExtractiveBackend(BaseBackend):
             if source.status == PROPOSAL and not plans:
                 prior *= self.proposal_weight  # what applies leads; a proposal's sentence only where nothing does
             before = 0.0  # lexical score of the previous sentence, for one that refers back to it
+            # a sentence stands under its document's title and section heading: 'Die Steuer beträgt …' in the
+            # Hundesteuersatzung is about the Hundesteuer, so its other words decide
+            title = set(analyze(source.title))
+            context = title | set(analyze(source.heading or ""))
             for position, sentence in enumerate(split_sentences(text)):
                 clean = _LIST_MARK.sub("", _HEADING_PREFIX.sub("", sentence)).strip()
                 if len(clean) < 15 or is_planted(clean) or _is_heading(clean, source.heading):
                     before = 0.0
                     continue
                 terms = set(analyze(clean))
-                lexical = sum(t.weight for t in request.terms.values() if t.variants & terms) / total
+                lexical = sum(t.weight if t.variants & terms else INHERITED * t.weight if t.variants & context
+                              else 0.0 for t in request.terms.values()) / total
+                shared = sum(INHERITED * t.weight for t in request.terms.values()
+                             if t.variants & title and not t.variants & terms) / total
                 # 'Dieser beträgt in der Regel 12 Monate.' answers what its predecessor names
                 refers_back = position > 0 and _REFERS_BACK.match(clean) is not None
                 carried = 0.8 * before if refers_back else 0.0
@@ -190,9 +201,18 @@ class ExtractiveBackend(BaseBackend):
                 if typed and thing and not counts(thing, clean):
                     typed /= 4  # some number: a weak sign, for when no sentence gives the count
                 score = prior * (0.65 * max(lexical, carried) + 0.35 * typed + 0.05 / (1 + position))
-                candidates.append(_Candidate(source.number, position, clean, score, refers_back))
+                candidates.append(_Candidate(source.number, position, clean, score, refers_back,
+                                             prior * 0.65 * shared))
                 before = lexical
         return candidates
+
+
+def _weaker(candidate: _Candidate, lead: _Candidate, ratio: float, paths: dict[int, str]) -> bool:
+    """Is another passage's sentence too weak to support the lead? Within one document the title both share
+    tells them apart no more than it tells two of its sentences apart, so it is left out of the comparison."""
+    if paths.get(candidate.source) == paths.get(lead.source):
+        return candidate.score - candidate.shared < ratio * (lead.score - lead.shared)
+    return candidate.score < ratio * lead.score
 
 
 def _marker(sentence: str) -> str | None:

@@ -29,7 +29,8 @@ def extractive(musterstadt_index: Index) -> Assistant:
 
 
 def test_plain_answer_explains_a_term_the_corpus_defines(extractive: Assistant) -> None:
-    question = "Wie hoch ist der Elternbeitrag für die Kita?"
+    # the answer's sentence names the term ('nicht im Elternbeitrag enthalten'); another passage defines it
+    question = "Ist das Mittagessen in der Kita im Elternbeitrag enthalten?"
     answer = extractive.ask(question, style="einfach")
     assert not answer.abstained and answer.notice
     explained = re.search(r"Elternbeitrag: ([^\[]+) \[(\d+)\]", answer.text)

@@ -43,6 +43,19 @@ def test_cli_follow_up_keeps_the_chat_and_cites_the_fee(musterstadt_index: Index
     assert any("hundesteuer" in s["path"] for s in answer["sources"])
 
 
+def test_a_fresh_question_leads_with_the_fact_its_detail_asks_for(musterstadt_index: Index) -> None:
+    """Asked without a chat before it, the Kampfhund question leads with the 600 Euro of the statute, not with
+    the council minutes' 96 Euro for a first dog (the statute's title says 'Hundesteuer', its sentence not)."""
+    result = subprocess.run([sys.executable, "-m", "bot", "--json", "--department", "steueramt",
+                             "Wie hoch ist die Hundesteuer für einen Kampfhund?"],
+                            cwd=REPO, env=_cli_env(musterstadt_index), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    lead = answer["text"].split("[", 1)[0]
+    assert not answer["abstained"] and "600" in lead and "96" not in lead
+    assert answer["text"].startswith("Laut „Hundesteuersatzung")
+
+
 def test_a_department_without_rights_is_declined_through_the_cli(musterstadt_index: Index) -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "--json", "--department", "bauamt",
                              "Wie viele Urlaubstage habe ich?"],

@@ -152,3 +152,35 @@ def test_a_how_fast_question_leads_with_the_sentence_that_gives_the_time() -> No
     assert "72 Stunden" in text
     assert asked_type(request.question) is None  # the abstention model keeps the cues it was trained with
     assert sought_type("Wie teuer ist ein Reisepass?") == "betrag"
+
+
+def _titled(passages: list[tuple[str, str]], question: str, terms: dict[str, QueryTerm]) -> AnswerRequest:
+    """A request over passages of documents with their own titles, ranked in the given order."""
+    hits = [Hit(make_chunk(str(i), text, source=f"d{i}.pdf", title=title, page=1, collection="c"), score=1.0)
+            for i, (title, text) in enumerate(passages)]
+    sources = make_sources(hits)
+    return AnswerRequest(question=question, search_query=question, sources=sources,
+                         passages={s.number: p[1] for s, p in zip(sources, passages, strict=True)}, terms=terms)
+
+
+def test_a_sentence_counts_the_words_of_its_documents_title() -> None:
+    """'Die Steuer beträgt … 600 Euro' in the Hundesteuersatzung is about the Hundesteuer: the sentence that adds
+    the asked detail (a dangerous dog) leads, not the minutes' sentence that only repeats the word Hundesteuer."""
+    question = "Wie hoch ist die Hundesteuer für einen Kampfhund?"
+    terms = {"hundesteu": QueryTerm(3.0, frozenset({"hundesteu", "hundesteuersatz"})),  # with its compounds
+             " synonyme": QueryTerm(1.5, frozenset({"gefahr"}))}
+    statute = ("Hundesteuersatzung", "Für einen gefährlichen Hund beträgt die Steuer jährlich 600 Euro.")
+    minutes = ("Niederschrift der Ratssitzung", "Derzeit beträgt die Hundesteuer 96 Euro für den ersten Hund.")
+    request = _titled([statute, minutes], question, terms)
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert text.startswith("Laut „Hundesteuersatzung“") and "600 Euro" in text.split("[1]")[0]
+
+
+def test_the_shared_title_does_not_make_another_passage_of_the_document_support() -> None:
+    from bot.backends.extractive import _Candidate, _weaker
+
+    lead = _Candidate(1, 0, "Die Stadt gab 1923 eigenes Notgeld aus.", score=1.0, shared=0.3)
+    other = _Candidate(2, 0, "Titel: Notgeldscheine der Stadt.", score=0.75, shared=0.3)
+    same, elsewhere = {1: "archiv/d5.txt", 2: "archiv/d5.txt"}, {1: "archiv/d5.txt", 2: "archiv/d6.txt"}
+    assert _weaker(other, lead, 0.7, same)  # 0.45 < 0.7 × 0.7: the title both share decides nothing
+    assert not _weaker(other, lead, 0.7, elsewhere)  # another document whose title matches does support
