@@ -177,10 +177,22 @@ def test_a_sentence_counts_the_words_of_its_documents_title() -> None:
 
 
 def test_the_shared_title_does_not_make_another_passage_of_the_document_support() -> None:
-    from bot.backends.extractive import _Candidate, _weaker
+    """The catalogue data of the same file supports the lead only by its own words: the title 'Notgeld …' that
+    both passages share lends it nothing. A passage of another document with that title does support."""
+    terms = {"notgeld": QueryTerm(2.0, frozenset({"notgeld"})),
+             "inflation": QueryTerm(1.0, frozenset({"inflation", "inflationsgeld"}))}
+    question = "Hatte die Stadt in der Inflation eigenes Geld?"
 
-    lead = _Candidate(1, 0, "Die Stadt gab 1923 eigenes Notgeld aus.", score=1.0, shared=0.3)
-    other = _Candidate(2, 0, "Titel: Notgeldscheine der Stadt.", score=0.75, shared=0.3)
-    same, elsewhere = {1: "archiv/d5.txt", 2: "archiv/d5.txt"}, {1: "archiv/d5.txt", 2: "archiv/d6.txt"}
-    assert _weaker(other, lead, 0.7, same)  # 0.45 < 0.7 × 0.7: the title both share decides nothing
-    assert not _weaker(other, lead, 0.7, elsewhere)  # another document whose title matches does support
+    def answer(second_path: str) -> str:
+        hits = [Hit(make_chunk("a", "Die Stadt gab im Herbst 1923 eigenes Notgeld aus.", source="akte.md",
+                               title="Notgeld der Stadt", collection="c"), score=1.0),
+                Hit(make_chunk("b", "Verzeichnet sind Inflationsgeld und Kleingeldscheine.", source=second_path,
+                               title="Notgeld der Stadt", collection="c"), score=0.9)]
+        sources = make_sources(hits)
+        request = AnswerRequest(question=question, search_query=question, sources=sources,
+                                passages={s.number: h.chunk.text for s, h in zip(sources, hits, strict=True)},
+                                terms=terms)
+        return "".join(ExtractiveBackend().stream(request, BackendResult()))
+
+    assert answer("akte.md").startswith("Laut „Notgeld der Stadt“") and "Kleingeldscheine" not in answer("akte.md")
+    assert "Kleingeldscheine" in answer("andere-akte.md")
