@@ -145,12 +145,6 @@ class HybridRetriever:
             found = self._expanded[key] = lookup(term, vocab)
         return found
 
-    def familiarity(self, term: str, collections: Sequence[str] | None = None) -> float:
-        """1 if the index uses the term (alone, inside a compound or as a lexicon synonym), 0.5 if only its
-        parts, else 0; with `collections`, only what those collections' chunks hold counts."""
-        with self._lock:
-            return self._familiarity(term, self._visible(collections))
-
     def _visible(self, collections: Sequence[str] | None) -> Callable[[list[str]], bool]:
         """Does any chunk the reader may see hold one of these index terms? Without a restriction every
         indexed term counts; with one, a word only hidden documents use is as unknown as a word no document
@@ -162,6 +156,8 @@ class HybridRetriever:
         return lambda terms: bool(terms) and bool(allowed) and bool(search.keyword(terms, 1, allowed))
 
     def _familiarity(self, term: str, visible: Callable[[list[str]], bool]) -> float:
+        """1 if the index uses the term (alone, inside a compound or as a lexicon synonym), 0.5 if only its
+        parts, else 0; `visible` says which index terms count (those of the collections the reader may see)."""
         vocab, _ = self.vocabulary()
         # the documents may say it in other words ('Kampfhund' -> 'gefährliche Hunde'): a synonym counts fully
         whole = [term, *self._known(compounds_with, term, vocab), *self.synonyms().related([term])]
