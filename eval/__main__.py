@@ -15,7 +15,16 @@ from core.permissions import CollectionsError
 from core.settings import Settings, SettingsError, load_settings
 from eval.questions import QuestionFileError, load_questions
 from eval.report import table, text_table, write_reports
-from eval.runner import BenchmarkError, build_systems, check_gates, index_facts, run_benchmark, settings_summary
+from eval.runner import (
+    BASELINE_BUILDERS,
+    BenchmarkError,
+    build_systems,
+    check_gates,
+    index_facts,
+    parse_baselines,
+    run_benchmark,
+    settings_summary,
+)
 
 DEFAULT_CACHE = Path(".cache") / "embeddings.sqlite"
 
@@ -28,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="Ergebnisordner (Standard: eval/results/<Zeitstempel>/)")
     parser.add_argument("--min", action="append", default=[], metavar="METRIK=WERT",
                         help="Mindestwert, sonst Exit-Code 1 (z. B. recall@5=0.9)")
-    parser.add_argument("--no-baselines", action="store_true", help="BM25, dicht und llama-index weglassen")
+    parser.add_argument("--no-baselines", action="store_true", help="BM25, dicht, RRF und llama-index weglassen")
+    parser.add_argument("--baselines", default=",".join(BASELINE_BUILDERS), metavar="NAME,…",
+                        help=f"welche Vergleichssysteme (Standard: alle; möglich: {', '.join(BASELINE_BUILDERS)}); "
+                             "llama-index bettet den Korpus ein zweites Mal ein")
     parser.add_argument("--limit", type=int, help="nur die ersten N Fragen je Datei")
     parser.add_argument("--embedding-cache", type=Path,
                         help=f"Vektor-Cache für --corpus (Standard: {DEFAULT_CACHE}; spart Zeit bei Wiederholung)")
@@ -65,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             raise BenchmarkError(f"Korpusordner nicht gefunden: {args.corpus}")
         with tempfile.TemporaryDirectory(prefix="auskunft-eval-") as tmp:
             configs = configurations(args, Path(tmp) if args.corpus else None)
-            systems, engines = build_systems(configs, args.corpus, baselines=not args.no_baselines, show_progress=show)
+            baselines = () if args.no_baselines else parse_baselines(args.baselines)
+            systems, engines = build_systems(configs, args.corpus, baselines, show_progress=show)
             try:
                 bench = run_benchmark(questions, systems, {n: settings_summary(s) for n, s in configs},
                                       [str(p) for p in args.questions], args.corpus, show_progress=show)

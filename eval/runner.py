@@ -6,7 +6,7 @@ import hashlib
 import platform
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,25 @@ if TYPE_CHECKING:
     from bot.services import Engine
 
 BASELINES = ("BM25", "Dicht (e5)", "RRF", "llama-index Standard")
+
+# The names `--baselines` accepts, each building one baseline over the first configuration's index.
+# llama-index embeds the corpus a second time (its own wide chunks): on a cold cache it costs what ingest did.
+BASELINE_BUILDERS: dict[str, Callable[[Index, Settings], System]] = {
+    "bm25": lambda index, s: RetrieverBaseline(BASELINES[0], index, "keyword", s.retrieval_candidates),
+    "dicht": lambda index, s: RetrieverBaseline(BASELINES[1], index, "dense", s.retrieval_candidates),
+    "rrf": lambda index, s: RetrieverBaseline(BASELINES[2], index, "rrf", s.retrieval_candidates),
+    "llama-index": lambda index, s: TextbookLlamaIndex(BASELINES[3], index),
+}
+
+
+def parse_baselines(value: str) -> tuple[str, ...]:
+    """'bm25,rrf' -> the named baselines in the order of BASELINE_BUILDERS; unknown names are an error."""
+    names = {part.strip().lower() for part in value.split(",") if part.strip()}
+    unknown = sorted(names - set(BASELINE_BUILDERS))
+    if unknown:
+        raise BenchmarkError(f"--baselines: unbekannt {', '.join(unknown)}; "
+                             f"möglich sind {', '.join(BASELINE_BUILDERS)}")
+    return tuple(name for name in BASELINE_BUILDERS if name in names)
 
 
 class BenchmarkError(RuntimeError):
@@ -54,7 +73,8 @@ def open_configured(settings: Settings, corpus: Path | None, show_progress: bool
     return index
 
 
-def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path | None, baselines: bool,
+def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path | None,
+                  baselines: Sequence[str] = tuple(BASELINE_BUILDERS),
                   show_progress: bool = True) -> tuple[list[System], list[Engine]]:
     """The systems to compare and the engines behind them (the caller closes those: index and logbook)."""
     from bot.services import build_services
@@ -72,11 +92,8 @@ def build_systems(configurations: Sequence[tuple[str, Settings]], corpus: Path |
             raise
         engines.append(engine)
         systems.append(AuskunftSystem(name, engine.assistant, engine.retriever))
-        if position == 0 and baselines:
-            systems.append(RetrieverBaseline(BASELINES[0], index, "keyword", settings.retrieval_candidates))
-            systems.append(RetrieverBaseline(BASELINES[1], index, "dense", settings.retrieval_candidates))
-            systems.append(RetrieverBaseline(BASELINES[2], index, "rrf", settings.retrieval_candidates))
-            systems.append(TextbookLlamaIndex(BASELINES[3], index))
+        if position == 0:
+            systems += [BASELINE_BUILDERS[name](index, settings) for name in baselines]
     return systems, engines
 
 
