@@ -70,6 +70,44 @@ def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]
     return first + copies
 
 
+def place(chunk: Chunk) -> tuple[str, str | None, int | None]:
+    """Where a chunk stands as a reader cites it: document, section, page. A long section is cut into
+    several chunks; they share their place."""
+    return chunk.doc_id, chunk.section, chunk.page
+
+
+def places_once(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]:
+    """`order` with every later chunk of a place already in it moved behind the first chunks of all places,
+    each group in its order: the first k name k places (a list of sources, recall over places), not the two
+    halves of one section."""
+    seen: set[tuple[object, ...]] = set()
+    first: list[str] = []
+    later: list[str] = []
+    for cid in order:
+        key = place(chunks[cid]) if cid in chunks else (cid,)
+        (later if key in seen else first).append(cid)
+        seen.add(key)
+    return first + later
+
+
+def with_siblings(chosen: Sequence[str], ranking: Sequence[str], chunks: Mapping[str, Chunk],
+                  per_place: int) -> list[str]:
+    """`chosen` (one chunk per place) with up to `per_place - 1` further chunks of each of its places, all in
+    the order of `ranking` (the order before `places_once`): the answer reads a cut section's other half,
+    where the asked fact often stands, without giving up a place for it."""
+    picked = set(chosen)
+    wanted = {place(chunks[cid]) for cid in chosen if cid in chunks}
+    siblings: dict[tuple[object, ...], int] = {}
+    out: list[str] = []
+    for cid in dict.fromkeys([*ranking, *chosen]):  # a chosen chunk the ranking lacks still comes
+        if cid in picked:
+            out.append(cid)
+        elif cid in chunks and (key := place(chunks[cid])) in wanted and siblings.get(key, 0) < per_place - 1:
+            out.append(cid)
+            siblings[key] = siblings.get(key, 0) + 1
+    return out
+
+
 def renderings_last(order: Sequence[str], chunks: Mapping[str, Chunk], window: int) -> list[str]:
     """`order` with the plain-language renderings among its first `window` moved behind the other passages
     there (each group in its order)."""

@@ -17,7 +17,7 @@ from bot.features import feature_matrix
 from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
-from bot.ordering import arrange
+from bot.ordering import arrange, places_once, with_siblings
 from bot.query import LegalRef, document_numbers, joined_compounds, legal_references, names_law, topic_terms
 from bot.validity import with_current_status
 from core.analysis import analyze
@@ -195,9 +195,11 @@ class HybridRetriever:
         pool = self.pool(question, collections, query)
         return self.select(pool, question, k) if pool is not None else []
 
-    def select(self, pool: CandidatePool, question: str, k: int, plain: bool = False) -> list[Hit]:
-        """The k best of a pool: exact references first, then the configured ranking (and reranker);
-        `plain`: the reader asked for plain language (renderings in it keep their place)."""
+    def select(self, pool: CandidatePool, question: str, k: int, plain: bool = False,
+               per_place: int = 1) -> list[Hit]:
+        """The k best places of a pool: exact references first, then the configured ranking (and reranker);
+        `plain`: the reader asked for plain language (renderings in it keep their place); `per_place` > 1:
+        each place brings up to that many of its chunks (an answer's passages), else one."""
         fused = self.rank(pool)
         stored = pool.stored
         day = self.clock()
@@ -205,17 +207,24 @@ class HybridRetriever:
         if self.fusion in ("hybrid", "learned"):  # the plain modes stay the textbook baselines
             topical = arrange(topical, stored, question, day, lambda cid: pool.query.share(pool.terms_of(cid)),
                               plain=plain)
-        order = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *topical]))
+        ranking = list(dict.fromkeys([*(c for c in pool.exact if c in stored), *topical]))
+        order = places_once(ranking, stored) if self.fusion in ("hybrid", "learned") else ranking
         scores = dict(fused)
         keyword = pool.keyword(self.compound_weight)
-        hits = [
-            Hit(chunk=with_current_status(stored[cid], day), score=scores.get(cid, 1.0),
-                dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
-            for cid in order[: 3 * k if self.reranker else k]
-        ]
+
+        def hit(cid: str) -> Hit:
+            return Hit(chunk=with_current_status(stored[cid], day), score=scores.get(cid, 1.0),
+                       dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
+
+        hits = [hit(cid) for cid in order[: 3 * k if self.reranker else k]]
         if self.reranker is not None:
             hits = self._rerank(question, hits)
-        return hits[:k]
+        hits = hits[:k]
+        if per_place > 1:  # after a reranker, its order of places stands and the siblings follow all of them
+            chosen = [h.id for h in hits]
+            ranking = ranking if self.reranker is None else [*chosen, *ranking]
+            hits = [hit(cid) for cid in with_siblings(chosen, ranking, stored, per_place)]
+        return hits
 
     def rank(self, pool: CandidatePool, fusion: str | None = None) -> list[tuple[str, float]]:
         """The pool's candidates best first by `fusion` (default: the configured mode)."""

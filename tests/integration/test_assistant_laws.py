@@ -116,3 +116,23 @@ def test_a_lexicon_synonym_bridges_everyday_and_legal_words(laws_index: tuple[In
     assert "wohnungsgeb" in terms.related  # the law says 'Wohnungsgeber'
     hit = retriever.retrieve("Muss mein Vermieter bei der Anmeldung mitmachen?", None, k=5)[0]
     assert (hit.source, hit.chunk.section) == ("bmg.md", "§ 19")
+
+
+def test_sources_name_different_places_and_the_answer_reads_a_cut_sections_other_half(
+        laws_index: tuple[Index, object]) -> None:
+    """A long section is cut into several chunks: the five best name five different places (section of a
+    law) for recall and the source list, while the answer also reads the next chunk of a chosen place."""
+    index, _ = laws_index
+    retriever = _retriever(index)
+    assistant = Assistant.from_settings(index.settings, index=index)
+    questions = [q for q in _load(DEV) + _load(PARAPHRASE) if q["gold"]][:40]
+    with_second_half = 0
+    for q in questions:
+        places = [(h.chunk.doc_id, h.chunk.section, h.chunk.page) for h in retriever.retrieve(q["question"], None, k=5)]
+        assert len(places) == len(set(places)) == 5, (q["id"], places)
+        answer = assistant.ask(q["question"])
+        read = [(h.chunk.doc_id, h.chunk.section, h.chunk.page) for h in answer.hits]
+        assert set(read) <= set(places) and len(set(read)) == 5, (q["id"], read)
+        assert max(read.count(p) for p in read) <= 2, (q["id"], read)
+        with_second_half += len(read) > len(set(read))
+    assert with_second_half >= 5, with_second_half  # cut sections are common among the laws' best passages

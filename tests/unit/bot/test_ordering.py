@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.ordering import arrange, counts_first, renderings_last, repeats_last
+from bot.ordering import arrange, counts_first, places_once, renderings_last, repeats_last, with_siblings
 
 from conftest import make_chunk
 
@@ -64,3 +64,38 @@ def test_a_plain_language_rendering_moves_behind_the_texts_it_retells_unless_pla
     standard = arrange(["leicht", "merkblatt", "faq"], chunks, question, date(2026, 1, 1), lambda cid: 1.0)
     plain = arrange(["leicht", "merkblatt", "faq"], chunks, question, date(2026, 1, 1), lambda cid: 1.0, plain=True)
     assert standard[0] == "merkblatt" and plain[0] == "leicht"
+
+
+def _cut_sections() -> dict:
+    """§ 17 cut into three chunks, § 18 into two, § 19 whole, and one chunk each of pages 1 and 2 of a PDF."""
+    law = dict(source="bmg.md", doc_id="gesetze/bmg.md")
+    return {
+        "17a": make_chunk("17a", "(1) Wer eine Wohnung bezieht ...", section="§ 17", **law),
+        "17b": make_chunk("17b", "(2) Wer aus einer Wohnung auszieht ...", section="§ 17", **law),
+        "17c": make_chunk("17c", "(3) Die Abmeldung ...", section="§ 17", **law),
+        "18a": make_chunk("18a", "(1) Die Meldebehörde ...", section="§ 18", **law),
+        "18b": make_chunk("18b", "(2) Der Meldepflichtige ...", section="§ 18", **law),
+        "19": make_chunk("19", "Der Wohnungsgeber ist verpflichtet ...", section="§ 19", **law),
+        "p1": make_chunk("p1", "Antrag, Seite 1", source="rat.pdf", page=1),
+        "p2": make_chunk("p2", "Antrag, Seite 2", source="rat.pdf", page=2),
+    }
+
+
+def test_later_chunks_of_a_place_move_behind_the_first_chunks_of_all_places() -> None:
+    order = ["17a", "17b", "18a", "17c", "p1", "p2", "18b", "19"]
+    # sections and pages are places; the first five name five places, not three
+    assert places_once(order, _cut_sections()) == ["17a", "18a", "p1", "p2", "19", "17b", "17c", "18b"]
+    assert places_once(["unknown", "17a"], _cut_sections()) == ["unknown", "17a"]  # not stored: kept
+
+
+def test_an_answers_passages_bring_a_places_next_chunk_where_the_ranking_put_it() -> None:
+    ranking = ["17a", "17b", "18a", "17c", "p1", "p2", "18b", "19"]
+    chosen = places_once(ranking, _cut_sections())[:3]  # § 17, § 18, page 1
+    assert chosen == ["17a", "18a", "p1"]
+    # one more chunk of each chosen place at most, none of another place (§ 19, page 2), ranking order kept
+    assert with_siblings(chosen, ranking, _cut_sections(), per_place=2) == ["17a", "17b", "18a", "p1", "18b"]
+    assert with_siblings(chosen, ranking, _cut_sections(), per_place=1) == chosen
+    # a reranker's order of places stands when it leads the ranking: the siblings follow all of them
+    reranked = ["p1", "17a", "18a"]
+    assert with_siblings(reranked, [*reranked, *ranking], _cut_sections(), per_place=2) == \
+        ["p1", "17a", "18a", "17b", "18b"]
