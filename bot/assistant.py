@@ -44,9 +44,6 @@ NEEDS_MODEL = ("Antworten in anderen Sprachen als Deutsch brauchen ein konfiguri
                "(answer_backend = \"openai\" oder \"llamacpp\"); ohne Sprachmodell antwortet Auskunft nur auf "
                "Deutsch. / Answers in languages other than German need a configured language model; without one, "
                "Auskunft answers in German only.")
-# A section cut into two chunks is one place: the answer reads both halves, as the asked fact often stands in
-# the second, while its sources still name top_k different places.
-PASSAGES_PER_PLACE = 2
 GLOSSARY_TERMS = 4  # definitions offered to a plain-language answer (the extractive one uses at most two)
 
 
@@ -125,7 +122,7 @@ class Assistant:
         terms = self.retriever.query_terms(search_query)
         pool = self.retriever.pool(search_query, allowed, terms)
         hits = self.retriever.select(pool, search_query, k=self.settings.top_k, plain=style == "einfach",
-                                     per_place=PASSAGES_PER_PLACE) if pool else []
+                                     per_place=self.backend.per_place) if pool else []
         retrieved = time.perf_counter()
         timings = {"retrieval": (retrieved - started) * 1000}
 

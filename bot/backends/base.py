@@ -62,6 +62,9 @@ class AnswerBackend(Protocol):
     name: str
     translates: bool  # answers in another language than German (a language model does, quoting cannot)
     quotes: bool  # every figure of its answers is copied from a source (no need to check them)
+    # chunks it reads of each place (a long section is cut into several): more than one costs a language
+    # model's context window, which top_k places of one chunk each are sized for
+    per_place: int
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         """Yield the answer text piece by piece; fill `result` on the way."""
@@ -86,6 +89,7 @@ class BaseBackend:
     name = "base"
     translates = False
     quotes = False
+    per_place = 1
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         raise NotImplementedError

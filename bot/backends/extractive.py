@@ -51,6 +51,7 @@ class _Candidate:
 class ExtractiveBackend(BaseBackend):
     name = "extractive"
     quotes = True
+    per_place = 2  # the asked fact often stands in the second half of a cut section; sentences cost no context
 
     def __init__(self, max_sentences: int = MAX_SENTENCES, sources: int = 4, rank_decay: float = 0.3,
                  other_source: float = 0.7, proposal_weight: float = 0.6) -> None:

@@ -159,3 +159,30 @@ def test_the_llm_judgement_can_be_switched_off(fake_musterstadt: Index) -> None:
     assert not assistant.ask("Hundesteuer erster Hund").abstained
     assert backend.judged == []
 
+
+
+class Quoting(ScriptedBackend):
+    per_place = 2  # reads a cut section's second chunk too, as the extractive backend does
+
+
+@pytest.mark.parametrize(("backend", "expected"), [(ScriptedBackend("Text [1]."), 1), (Quoting("Text [1]."), 2)])
+def test_the_backend_says_how_many_chunks_of_a_place_it_reads(fake_musterstadt: Index, backend: BaseBackend,
+                                                              expected: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A language model's context window is sized for top_k passages: it gets one chunk per place; the
+    extractive backend, which costs no context, also the next chunk of each place."""
+    settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
+                                                            "abstain_min_known": 0.0})
+    assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
+    seen: list[int] = []
+    select = assistant.retriever.select
+
+    def spy(*args: object, per_place: int = 1, **kwargs: object) -> list[Hit]:
+        seen.append(per_place)
+        return select(*args, per_place=per_place, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assistant.retriever, "select", spy)
+    answer = assistant.ask("Hundesteuer erster Hund Steuersatz")
+    assert seen == [expected]
+    places = [(h.chunk.doc_id, h.chunk.section, h.chunk.page) for h in answer.hits]
+    assert len(set(places)) == min(settings.top_k, len(places))
+    assert max(places.count(p) for p in places) <= expected
