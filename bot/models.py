@@ -84,6 +84,11 @@ class Source:
         return self.section or ""
 
     @property
+    def place(self) -> tuple[str, str | None, int | None]:
+        """Where it stands (file, section, page): the cut chunks of one section share it."""
+        return self.path, self.section, self.page
+
+    @property
     def validity(self) -> str:
         """'gültig ab 2024-01-01 bis 2026-12-31', 'gültig ab 2024-01-01', 'gültig bis …' or ''."""
         parts = [f"{word} {date}" for word, date in (("ab", self.valid_from), ("bis", self.valid_until)) if date]

@@ -2,7 +2,7 @@ import pytest
 
 from bot.answer_type import asked_type, sought_type
 from bot.backends.base import AnswerRequest, BackendResult, QueryTerm
-from bot.backends.extractive import ExtractiveBackend
+from bot.backends.extractive import ExtractiveBackend, offered_sources
 from bot.citations import make_sources
 from bot.models import Hit
 from core.analysis import analyze
@@ -196,3 +196,26 @@ def test_the_shared_title_does_not_make_another_passage_of_the_document_support(
 
     assert answer("akte.md").startswith("Laut „Notgeld der Stadt“") and "Kleingeldscheine" not in answer("akte.md")
     assert "Kleingeldscheine" in answer("andere-akte.md")
+
+
+def test_the_second_chunk_of_a_cut_section_ranks_with_its_place() -> None:
+    """A section cut in two, its second chunk (with the asked amount) ranked behind another document: it
+    ranks with its section, first. Ranked as the third passage, the other document's equal sentence led."""
+    first = make_chunk("a1", "Die Hundesteuer wird jährlich erhoben. Sie ist an die Stadtkasse zu zahlen.",
+                       source="satzung.pdf", title="Hundesteuersatzung", section="§ 4", collection="c")
+    other = make_chunk("b", "Für einen gefährlichen Hund beträgt die Steuer 700 Euro.",
+                       source="entwurf.pdf", title="Hundesteuersatzung", section="§ 4", collection="c")
+    second = make_chunk("a2", "Für einen gefährlichen Hund beträgt die Steuer 600 Euro.",
+                        source="satzung.pdf", title="Hundesteuersatzung", section="§ 4", collection="c", ordinal=1)
+    chunks = (first, other, second)
+    sources = make_sources([Hit(c, score=1.0) for c in chunks])
+    assert [rank for rank, _ in offered_sources(sources, 4)] == [0, 1, 0]
+    assert [s.number for _, s in offered_sources(sources, 2)] == [1, 2, 3]
+    assert [s.number for _, s in offered_sources(sources, 1)] == [1]  # up to the next place
+    terms = {"hund": QueryTerm(2.0, frozenset({"hund"})), "gefahr": QueryTerm(2.0, frozenset({"gefahr"}))}
+    question = "Wie hoch ist die Steuer für einen gefährlichen Hund?"
+    request = AnswerRequest(question=question, search_query=question, sources=sources,
+                            passages={s.number: c.text for s, c in zip(sources, chunks, strict=True)}, terms=terms)
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert text.startswith("Laut „Hundesteuersatzung“, § 4: Für einen gefährlichen Hund beträgt die Steuer 600 Euro. "
+                           "[3]")
