@@ -17,7 +17,7 @@ from bot.features import feature_matrix
 from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
-from bot.ordering import arrange, places_once, with_siblings
+from bot.ordering import arrange, places_once, places_scored, with_siblings
 from bot.query import LegalRef, document_numbers, joined_compounds, legal_references, names_law, topic_terms
 from bot.validity import with_current_status
 from core.analysis import analyze
@@ -202,6 +202,8 @@ class HybridRetriever:
         each place brings up to that many of its chunks (an answer's passages), else one."""
         fused = self.rank(pool)
         stored = pool.stored
+        if self.fusion == "learned":  # log-odds add up; the hand-tuned hybrid's scores do not
+            fused = places_scored(fused, stored)
         day = self.clock()
         topical = [c for c, _ in fused if c in stored]
         if self.fusion in ("hybrid", "learned"):  # the plain modes stay the textbook baselines

@@ -1,10 +1,19 @@
 """The order after scoring: a text printed in several documents keeps one place (pure)."""
 
+import math
 from datetime import date
 
 import pytest
 
-from bot.ordering import arrange, counts_first, places_once, renderings_last, repeats_last, with_siblings
+from bot.ordering import (
+    arrange,
+    counts_first,
+    places_once,
+    places_scored,
+    renderings_last,
+    repeats_last,
+    with_siblings,
+)
 
 from conftest import make_chunk
 
@@ -99,3 +108,16 @@ def test_an_answers_passages_bring_a_places_next_chunk_where_the_ranking_put_it(
     reranked = ["p1", "17a", "18a"]
     assert with_siblings(reranked, [*reranked, *ranking], _cut_sections(), per_place=2) == \
         ["p1", "17a", "18a", "17b", "18b"]
+
+
+def test_a_place_is_scored_by_its_two_best_chunks() -> None:
+    chunks = _cut_sections()
+    # § 18 has one strong chunk; § 17 two slightly weaker ones: together they outweigh it (log(e^2 + e^1.9))
+    scored = [("18a", 2.2), ("17a", 2.0), ("17b", 1.9), ("19", 1.0), ("17c", 0.5), ("18b", -3.0)]
+    rescored = places_scored(scored, chunks)
+    assert [cid for cid, _ in rescored] == ["17a", "18a", "17b", "19", "17c", "18b"]
+    score = dict(rescored)
+    assert score["17a"] == pytest.approx(2.0 + math.log(1 + math.exp(-0.1)))  # only the two best of § 17 count
+    assert score["18a"] == pytest.approx(2.2 + math.log(1 + math.exp(-5.2)))  # a weak second half adds ~nothing
+    assert score["17b"] == 1.9 and score["19"] == 1.0  # the others keep theirs; a place alone gains nothing
+    assert places_scored(scored, chunks, together=1) == scored  # one chunk per place: the ranking as it was
