@@ -64,15 +64,20 @@ def counts_first(order: Sequence[str], chunks: Mapping[str, Chunk], question: st
 def repeats_last(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]:
     """`order` with every later copy of an identical text (whitespace aside) moved behind the distinct ones,
     each group in its order."""
-    seen: set[str] = set()
+    return _firsts_then_later(order, lambda cid: " ".join(chunks[cid].text.split()) if cid in chunks else cid)
+
+
+def _firsts_then_later(order: Sequence[str], key: Callable[[str], object]) -> list[str]:
+    """`order` with every item whose `key` an earlier item had moved behind all first ones, each group in
+    its order."""
+    seen: set[object] = set()
     first: list[str] = []
-    copies: list[str] = []
+    later: list[str] = []
     for cid in order:
-        chunk = chunks.get(cid)
-        key = " ".join(chunk.text.split()) if chunk is not None else cid
-        (copies if key in seen else first).append(cid)
-        seen.add(key)
-    return first + copies
+        k = key(cid)
+        (later if k in seen else first).append(cid)
+        seen.add(k)
+    return first + later
 
 
 def place(chunk: Chunk) -> tuple[str, str | None, int | None]:
@@ -107,14 +112,7 @@ def places_once(order: Sequence[str], chunks: Mapping[str, Chunk]) -> list[str]:
     """`order` with every later chunk of a place already in it moved behind the first chunks of all places,
     each group in its order: the first k name k places (a list of sources, recall over places), not the two
     halves of one section."""
-    seen: set[tuple[object, ...]] = set()
-    first: list[str] = []
-    later: list[str] = []
-    for cid in order:
-        key = place(chunks[cid]) if cid in chunks else (cid,)
-        (later if key in seen else first).append(cid)
-        seen.add(key)
-    return first + later
+    return _firsts_then_later(order, lambda cid: place(chunks[cid]) if cid in chunks else (cid,))
 
 
 def with_siblings(chosen: Sequence[str], ranking: Sequence[str], chunks: Mapping[str, Chunk],
