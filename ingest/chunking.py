@@ -29,14 +29,15 @@ class _Unit:
     page: int | None
     tokens: int
     is_heading: bool = False
+    opens_block: bool = False  # the first sentence of a paragraph or list item
 
 
 def _units(blocks: Iterable[Block], limit: int, count: TokenCounter) -> Iterator[_Unit]:
     for block in blocks:
-        for sentence in split_sentences(block.text):
+        for position, sentence in enumerate(split_sentences(block.text)):
             tokens = count(sentence)
             if tokens <= limit:
-                yield _Unit(sentence, block.page, tokens, block.is_heading)
+                yield _Unit(sentence, block.page, tokens, block.is_heading, opens_block=position == 0)
                 continue
             # An over-long "sentence" (a table row dump, a list without stops): cut by words.
             words, part = sentence.split(), []
@@ -113,14 +114,18 @@ def chunk_document(
 
 
 def _join_units(units: list[_Unit]) -> str:
-    """Sentences joined by spaces; list items and what follows a heading line start a new line."""
+    """Sentences joined by spaces; list items, what follows a heading line and a new paragraph after a list item
+    start a new line ("2. … Wohnung" then "(3) Wer …": otherwise the paragraph would read as part of item 2;
+    "… alt sind," then "wird das Elterngeld …" goes on with the sentence the list began, on the item's line)."""
     out = ""
-    after_heading = False
+    after_heading = in_item = False
     for unit in units:
         is_item = bool(LIST_ITEM.match(unit.text))
-        new_line = bool(out) and (is_item or after_heading or unit.is_heading)
+        new_paragraph = unit.opens_block and not unit.text[:1].islower()
+        new_line = bool(out) and (is_item or after_heading or unit.is_heading or (in_item and new_paragraph))
         out = f"{out}\n{unit.text}" if new_line else f"{out} {unit.text}" if out else unit.text
         after_heading = unit.is_heading
+        in_item = is_item or (in_item and not new_line)
     return out
 
 

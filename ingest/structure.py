@@ -24,6 +24,12 @@ _TOC_ENTRY = re.compile(r"\s\d{1,3}$")  # "2. Aktuelle Situation 2": a table-of-
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|`)")
 _HTML_TAG = re.compile(r"<[^>]+>")
+# "1\. Januar" at a line start: Markdown escapes a character that would be read as markup; the text means the
+# character itself. It stays a private-use stand-in until the paragraph is joined, so "\*" is no emphasis and
+# an escaped "1\." no list item.
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_STAND_IN = 0xE000
+_STAND_INS = re.compile("[\ue000-\ue07f]")
 # "3. Bauzeichnungen" is an item; "31. Mai" wrapped to the start of a line is a date
 LIST_ITEM = re.compile(rf"^\s*([-*+•]|\d{{1,3}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 _LIST_ITEM = LIST_ITEM
@@ -65,9 +71,15 @@ def section_of(headings: tuple[str, ...]) -> str | None:
 
 
 def clean_markdown_inline(text: str) -> str:
+    """Links, tags and emphasis stripped; escaped characters as stand-ins (`unescape` restores them)."""
+    text = _MD_ESCAPE.sub(lambda m: chr(_STAND_IN + ord(m.group(1))), text)
     text = _MD_LINK.sub(r"\1", text)
     text = _HTML_TAG.sub("", text)
     return _MD_EMPHASIS.sub("", text)
+
+
+def unescape(text: str) -> str:
+    return _STAND_INS.sub(lambda m: chr(ord(m.group()) - _STAND_IN), text)
 
 
 def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
@@ -79,7 +91,7 @@ def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
     in_fence = False
 
     def flush() -> None:
-        text = _join_paragraph(paragraph)
+        text = unescape(_join_paragraph(paragraph))
         paragraph.clear()
         if text:
             blocks.append(Block(text=text, headings=tuple(h for _, h in stack)))
@@ -92,7 +104,7 @@ def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
         heading = None if in_fence else _MD_HEADING.match(line)
         if heading:
             flush()
-            level, text = len(heading.group(1)), clean_markdown_inline(heading.group(2)).strip()
+            level, text = len(heading.group(1)), unescape(clean_markdown_inline(heading.group(2))).strip()
             if level == 1 and title is None and not blocks and not stack:
                 title = text
                 continue

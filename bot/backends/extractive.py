@@ -33,6 +33,7 @@ _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.
 # a sentence that opens by pointing at the one before ('Dieser beträgt …', 'Hierfür ist …')
 _REFERS_BACK = re.compile(r"^(dies(e[rsmn]?)?|hierfür|hierzu|hierbei|dafür|dazu|dabei|davon|daher|deshalb|"
                           r"er|sie|es)\b", re.I)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 MAX_SENTENCES = 3
 # a question word that only the passage's document title or section heading holds counts this much
 INHERITED = 0.5
@@ -159,8 +160,8 @@ class ExtractiveBackend(BaseBackend):
         for position in range(start, stop):
             item = _LIST_MARK.sub("", sentences[position]).strip()
             if (marked and not _LIST_MARK.match(sentences[position])) or not _short_item(sentences[position]) \
-                    or is_planted(item):
-                break
+                    or is_planted(item) or not _WORD.search(item):
+                break  # a bare figure ('1963', '66') is a table cell whose header is elsewhere: no list to quote
             add(source, position, item)
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:

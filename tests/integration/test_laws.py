@@ -43,6 +43,19 @@ def test_known_sections_are_where_they_belong(laws_index: tuple[Index, object]) 
     assert any(c.section == "Art 20" for c in gg)
 
 
+def test_chunk_text_reads_as_the_law_does(laws_index: tuple[Index, object]) -> None:
+    """No Markdown escape is left ('1\\. Januar' split the sentence there), and a numbered paragraph after a
+    list starts its own line instead of running on as the list's last item ('2. …, oder (3) Wer …')."""
+    index, _ = laws_index
+    chunks = index.catalog.chunks(index.catalog.chunk_ids()).values()
+    texts = [c.text for c in chunks]
+    assert not [t for t in texts if re.search(r"\\[.*_()\[\]-]", t)]
+    glued = [line for t in texts for line in t.split("\n")
+             if re.match(r"([-*•]|\d{1,3}[.)])\s", line) and re.search(r"\S \(\d+[a-z]?\) [A-ZÄÖÜ]", line)]
+    assert not glued, glued[:3]
+    assert sum(bool(re.match(r"\(\d+\) ", line)) for t in texts for line in t.split("\n")[1:]) > 50
+
+
 def test_dense_search_finds_the_registration_deadline(laws_index: tuple[Index, object]) -> None:
     index, _ = laws_index
     vector = index.embedder.embed_query("Innerhalb welcher Frist muss ich mich nach dem Einzug anmelden?")

@@ -96,6 +96,20 @@ def test_a_paragraph_after_another_paragraphs_enumeration_leads_with_its_fact() 
     assert same_list.index("geöffnet:") < same_list.index("Montag")  # an item among equal items keeps its place
 
 
+def test_bare_table_cells_before_a_leading_paragraph_are_not_quoted() -> None:
+    """A law's table flattened to bullets ('* 1963', '* 22', '* 66') ends before '(4) …'; the cells have lost
+    their column headers, so the paragraph leads alone (the lead once came with eight bare numbers)."""
+    table = ("Die Altersgrenze wird wie folgt angehoben:\n* Geburtsjahr\n* Altersgrenze\n* * 1962\n* 20\n* 66\n"
+             "* * 1963\n* 22\n* 66\n(4) Wer die Regelaltersgrenze erreicht hat, darf nicht zur Beamtin oder zum "
+             "Beamten ernannt werden.")
+    answer = _answer(table, "Wer die Regelaltersgrenze erreicht hat, darf ernannt werden?", "Regelaltersgrenze ernannt")
+    assert answer.startswith("Laut „Dokument 0“, S. 1: Wer die Regelaltersgrenze erreicht hat"), answer
+    assert "1963" not in answer and "66" not in answer
+    hours = ("Das Bürgerbüro ist zu folgenden Zeiten geöffnet:\n- Montag: 8 bis 16 Uhr\n- Donnerstag: 8 bis 18 Uhr")
+    listed = _answer(hours, "Wann ist das Bürgerbüro geöffnet?", "Bürgerbüro geöffnet")
+    assert "Montag: 8 bis 16 Uhr" in listed and "Donnerstag" in listed  # items with words stay a list
+
+
 def test_a_synonym_of_the_question_finds_the_fact_sentence() -> None:
     """'Kampfhund' asked, 'gefährliche Hunde' written: the lexicon's synonyms count for the sentence choice."""
     request = _request([HUND], "Und für einen Kampfhund?")

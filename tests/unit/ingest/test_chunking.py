@@ -35,6 +35,26 @@ def test_chunks_never_cross_sections_and_carry_labels() -> None:
     assert chunks[0].heading == "§ 4 Steuersätze" and chunks[0].heading_path == ("§ 4 Steuersätze",)
 
 
+def test_a_paragraph_after_a_list_starts_its_own_line_and_a_continuation_does_not() -> None:
+    """'2. …' then '(3) Wer …' as blocks: the paragraph is no part of item 2 (the answer would quote it as an
+    item); '… alt sind,' then 'wird das Elterngeld …' finishes the sentence the list began."""
+    heading = ("§ 2a Geschwisterbonus",)
+    blocks = [Block("(1) Lebt die berechtigte Person in einem Haushalt mit", headings=heading),
+              Block("1. zwei Kindern, die noch nicht drei Jahre alt sind, oder", headings=heading),
+              Block("2. drei oder mehr Kindern, die noch nicht sechs Jahre alt sind,", headings=heading),
+              Block("wird das Elterngeld um 10 Prozent erhöht.", headings=heading),
+              Block("- ein Stichpunkt", headings=heading),
+              Block("(2) Bei Mehrlingsgeburten erhöht sich das Elterngeld um je 300 Euro.", headings=heading)]
+    [chunk] = chunk_document(_doc(blocks), collection="gesetze", chunk_size=300, chunk_overlap=40)
+    assert chunk.text.split("\n") == [
+        "(1) Lebt die berechtigte Person in einem Haushalt mit",
+        "1. zwei Kindern, die noch nicht drei Jahre alt sind, oder",
+        "2. drei oder mehr Kindern, die noch nicht sechs Jahre alt sind, wird das Elterngeld um 10 Prozent erhöht.",
+        "- ein Stichpunkt",
+        "(2) Bei Mehrlingsgeburten erhöht sich das Elterngeld um je 300 Euro.",
+    ]
+
+
 def test_chunks_carry_the_heading_path_and_the_documents_fields() -> None:
     blocks = [Block("Die Frist beträgt zwei Wochen.", headings=("2 Leistungen", "2.1 Wohngeld"))]
     document = {"drucksache": "2025/0412", "signatur": "StAM U 1488/3", "provenienz": "Bauamt",

@@ -53,6 +53,16 @@ def test_markdown_headings_become_paths_and_h1_the_title() -> None:
     assert "**" not in blocks[2].text
 
 
+def test_markdown_escapes_mean_the_character_itself() -> None:
+    """'1\\. Januar' at a line start is escaped so that it is no list item: the text reads '1. Januar' (the
+    backslash once split the sentence there), still no list item, and an escaped star is no emphasis."""
+    _, blocks = markdown_blocks("## § 51 Ruhestand\n\n(2) Wer vor dem\n1\\. Januar 1947 geboren ist,\n"
+                                "\\*erreicht\\* die Grenze mit 65.\n")
+    assert blocks[0].text == "(2) Wer vor dem 1. Januar 1947 geboren ist, *erreicht* die Grenze mit 65."
+    title, _ = markdown_blocks("# Gesetz über Abs\\. 1\n\nText.")
+    assert title == "Gesetz über Abs. 1"
+
+
 def test_list_items_keep_their_own_lines() -> None:
     _, blocks = markdown_blocks("## Unterlagen\n\n- Mietvertrag\n- Einkommensnachweise der\n  letzten 12 Monate\n")
     assert blocks[0].text == "- Mietvertrag\n- Einkommensnachweise der letzten 12 Monate"
