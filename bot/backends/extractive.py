@@ -33,10 +33,13 @@ _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.
 # a sentence that opens by pointing at the one before ('Dieser beträgt …', 'Hierfür ist …')
 _REFERS_BACK = re.compile(r"^(dies(e[rsmn]?)?|hierfür|hierzu|hierbei|dafür|dazu|dabei|davon|daher|deshalb|"
                           r"er|sie|es)\b", re.I)
-_WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD = re.compile(r"[^\W\d_]{3,}")
 MAX_SENTENCES = 3
 # a question word that only the passage's document title or section heading holds counts this much
 INHERITED = 0.5
+# ... and one the sentence holds only inside a longer word: 'ziehe' in 'einziehen', 'lang' in 'verlangen' name
+# something else more often than 'Gebühr' in 'Vorbescheidsgebühr' names the same (chosen on the Musterstadt family)
+INSIDE = 0.75
 
 
 @dataclass(eq=False)
@@ -55,12 +58,13 @@ class ExtractiveBackend(BaseBackend):
     per_place = 2  # the asked fact often stands in the second half of a cut section; sentences cost no context
 
     def __init__(self, max_sentences: int = MAX_SENTENCES, places: int = 4, rank_decay: float = 0.3,
-                 other_source: float = 0.7, proposal_weight: float = 0.6) -> None:
+                 other_source: float = 0.7, proposal_weight: float = 0.6, inside: float = INSIDE) -> None:
         self.max_sentences = max_sentences
         self.places = places  # how many of the best places offer sentences (each with its chunks)
         self.rank_decay = rank_decay  # how much a lower-ranked passage's sentence is discounted
         self.other_source = other_source  # a second source supports only when nearly as good as the lead
         self.proposal_weight = proposal_weight  # a proposal's sentences, unless the question asks for plans
+        self.inside = inside  # a question word found only inside a longer word of the sentence
 
     def stream(self, request: AnswerRequest, result: BackendResult) -> Iterator[str]:
         chosen = self.select(request)
@@ -161,8 +165,16 @@ class ExtractiveBackend(BaseBackend):
             item = _LIST_MARK.sub("", sentences[position]).strip()
             if (marked and not _LIST_MARK.match(sentences[position])) or not _short_item(sentences[position]) \
                     or is_planted(item) or not _WORD.search(item):
-                break  # a bare figure ('1963', '66') is a table cell whose header is elsewhere: no list to quote
+                break  # a bare figure ('1963', '66', 'VI') is a table cell whose header is elsewhere: no list to quote
             add(source, position, item)
+
+    def _matched(self, key: str, term: QueryTerm, terms: set[str], context: set[str]) -> float:
+        """What one question term adds to a sentence: its weight where the sentence has the word itself (or a
+        part or spelling of it), less where only a longer word contains it, half where only the title does."""
+        found = term.variants & terms
+        if found:
+            return term.weight if any(not _contains(v, key) for v in found) else self.inside * term.weight
+        return INHERITED * term.weight if term.variants & context else 0.0
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         kind = sought_type(request.search_query)
@@ -191,8 +203,7 @@ class ExtractiveBackend(BaseBackend):
                     before = 0.0
                     continue
                 terms = set(analyze(clean))
-                lexical = sum(t.weight if t.variants & terms else INHERITED * t.weight if t.variants & context
-                              else 0.0 for t in request.terms.values()) / total
+                lexical = sum(self._matched(key, t, terms, context) for key, t in request.terms.items()) / total
                 shared = sum(INHERITED * t.weight for t in request.terms.values()
                              if t.variants & title and not t.variants & terms) / total
                 # 'Dieser beträgt in der Regel 12 Monate.' answers what its predecessor names
@@ -245,6 +256,11 @@ def _follows_other_list(sentences: list[str], position: int) -> bool:
     own = _marker(sentences[position]) if 0 <= position < len(sentences) else None
     before = _marker(sentences[position - 1]) if position > 0 else None
     return own is not None and before is not None and own != before
+
+
+def _contains(word: str, term: str) -> bool:
+    """A longer word built on the term ('einzieh' on 'zieh', 'vorbescheidsgebuhr' on 'gebuhr'; see core.compounds)."""
+    return len(word) >= len(term) + 3 and (word.startswith(term) or word.endswith(term))
 
 
 def _short_item(sentence: str) -> bool:

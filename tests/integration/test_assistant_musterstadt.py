@@ -138,6 +138,16 @@ def test_the_answer_leads_with_the_asked_fact(assistant: Assistant) -> None:
     assert cited and any(f"[{n}]" in dog.text for n in cited)
 
 
+def test_a_word_inside_a_longer_word_does_not_bring_a_second_source(assistant: Assistant) -> None:
+    """'Kleingeld' is found as 'Geld' inside 'Notgeld' in an archive record; at full weight that record
+    supported the Schließfach answer with its title, Laufzeit and Signatur."""
+    answer = assistant.ask("Brauch ich im Stadtarchiv Kleingeld fürs Schließfach?")
+    assert not answer.abstained and "1 Euro" in answer.text
+    assert "Notgeld" not in answer.text
+    assert {s.path for s in answer.sources} == {answer.sources[0].path}
+    assert "benutzungsordnung" in answer.sources[0].path
+
+
 def test_the_leichte_sprache_rendering_yields_to_the_merkblatt_unless_plain_language_is_asked(
         assistant: Assistant) -> None:
     question = "Ich habe zwei Wohnungen – welche davon ist meine Hauptwohnung?"

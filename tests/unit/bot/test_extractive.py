@@ -96,6 +96,22 @@ def test_a_paragraph_after_another_paragraphs_enumeration_leads_with_its_fact() 
     assert same_list.index("geöffnet:") < same_list.index("Montag")  # an item among equal items keeps its place
 
 
+def test_a_question_word_inside_a_longer_word_counts_less() -> None:
+    """'ziehe' asked: 'einziehen' holds the word but names another move; the sentence with the question's other
+    words leads (with full weight for the longer word, the first sentence led)."""
+    text = "Für Kinder obliegt das denen, in deren Wohnung sie einziehen. Wer ins Ausland verzieht, muss sich abmelden."
+    request = _request([text], "Muss ich mich abmelden, wenn ich ins Ausland ziehe?")
+    request.terms = {"zieh": QueryTerm(3.0, frozenset({"zieh", "einzieh"})),
+                     "ausland": QueryTerm(2.0, frozenset({"ausland"})), "abmeld": QueryTerm(1.0, frozenset({"abmeld"}))}
+    lead = "".join(ExtractiveBackend().stream(request, BackendResult())).split("[1]")[0]
+    assert "Wer ins Ausland verzieht" in lead, lead
+    full = "".join(ExtractiveBackend(inside=1.0).stream(request, BackendResult())).split("[1]")[0]
+    assert "einziehen" in full  # the weight is what decides
+    request.terms["zieh"] = QueryTerm(3.0, frozenset({"zieh", "einzieh", "einziehen"}))
+    request.passages = {1: "Für Kinder obliegt das denen, in deren Wohnung sie ziehen. Wer ins Ausland verzieht."}
+    assert "Wohnung sie ziehen" in "".join(ExtractiveBackend().stream(request, BackendResult())).split("[1]")[0]
+
+
 def test_bare_table_cells_before_a_leading_paragraph_are_not_quoted() -> None:
     """A law's table flattened to bullets ('* 1963', '* 22', '* 66') ends before '(4) …'; the cells have lost
     their column headers, so the paragraph leads alone (the lead once came with eight bare numbers)."""
@@ -200,7 +216,7 @@ def test_the_shared_title_does_not_make_another_passage_of_the_document_support(
     def answer(second_path: str) -> str:
         hits = [Hit(make_chunk("a", "Die Stadt gab im Herbst 1923 eigenes Notgeld aus.", source="akte.md",
                                title="Notgeld der Stadt", collection="c"), score=1.0),
-                Hit(make_chunk("b", "Verzeichnet sind Inflationsgeld und Kleingeldscheine.", source=second_path,
+                Hit(make_chunk("b", "Verzeichnet sind Scheine der Inflation und Kleingeldscheine.", source=second_path,
                                title="Notgeld der Stadt", collection="c"), score=0.9)]
         sources = make_sources(hits)
         request = AnswerRequest(question=question, search_query=question, sources=sources,
