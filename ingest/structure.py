@@ -27,9 +27,10 @@ _HTML_TAG = re.compile(r"<[^>]+>")
 # "1\. Januar" at a line start: Markdown escapes a character that would be read as markup; the text means the
 # character itself. It stays a private-use stand-in until the paragraph is joined, so "\*" is no emphasis and
 # an escaped "1\." no list item.
+_ESCAPABLE = "\\`*_{}[]()#+-.!|>~"
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_STAND_IN = 0xE000
-_STAND_INS = re.compile("[\ue000-\ue07f]")
+_STAND_IN = 0xF0000  # plane 15, far from the private-use characters icon fonts map (U+E000 on)
+_STAND_INS = re.compile("|".join(re.escape(chr(_STAND_IN + ord(c))) for c in _ESCAPABLE))  # only these
 # "3. Bauzeichnungen" is an item; "31. Mai" wrapped to the start of a line is a date
 LIST_ITEM = re.compile(rf"^\s*([-*+•]|\d{{1,3}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 _LIST_ITEM = LIST_ITEM

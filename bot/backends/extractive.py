@@ -33,7 +33,7 @@ _HEADING_PREFIX = re.compile(r"^(§+\s*\d+\s?[a-z]?|Art\.?\s*\d+[a-z]?|\d{1,2}\.
 # a sentence that opens by pointing at the one before ('Dieser beträgt …', 'Hierfür ist …')
 _REFERS_BACK = re.compile(r"^(dies(e[rsmn]?)?|hierfür|hierzu|hierbei|dafür|dazu|dabei|davon|daher|deshalb|"
                           r"er|sie|es)\b", re.I)
-_WORD = re.compile(r"[^\W\d_]{3,}")
+_WORD = re.compile(r"[^\W\d_]{3,}")  # a list item says something; a bare table cell ('1963', 'VI') does not
 MAX_SENTENCES = 3
 # a question word that only the passage's document title or section heading holds counts this much
 INHERITED = 0.5
