@@ -24,6 +24,7 @@ from bot.prompts import is_planted
 from bot.style import PlainReport, explanations, simplify_sentence
 from bot.validity import asks_for_plans
 from core.analysis import MONTHS, analyze
+from core.compounds import MIN_HEAD, MIN_MODIFIER
 from core.sentences import split_sentences
 from core.validity import HISTORICAL, PROPOSAL, german_date
 
@@ -259,8 +260,10 @@ def _follows_other_list(sentences: list[str], position: int) -> bool:
 
 
 def _contains(word: str, term: str) -> bool:
-    """A longer word built on the term ('einzieh' on 'zieh', 'vorbescheidsgebuhr' on 'gebuhr'; see core.compounds)."""
-    return len(word) >= len(term) + 3 and (word.startswith(term) or word.endswith(term))
+    """A longer word built on the term, as `core.compounds.compounds_with` finds them ('einzieh' on 'zieh',
+    'vorbescheidsgebuhr' on 'gebuhr')."""
+    return (len(word) >= len(term) + MIN_MODIFIER and word.endswith(term)) or \
+        (len(word) >= len(term) + MIN_HEAD and word.startswith(term))
 
 
 def _short_item(sentence: str) -> bool:
