@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from core.analysis import MONTHS
 from ingest.models import Block
@@ -34,6 +35,11 @@ _STAND_INS = re.compile("|".join(re.escape(chr(_STAND_IN + ord(c))) for c in _ES
 # "3. Bauzeichnungen" is an item; "31. Mai" wrapped to the start of a line is a date
 LIST_ITEM = re.compile(rf"^\s*([-*+•]|\d{{1,3}}[.)](?!\s+(?:{MONTHS})\b))\s+")
 _LIST_ITEM = LIST_ITEM
+_SHORT_LINE = 0.65  # of the full width: a line this short was not wrapped (it ends its paragraph)
+_MIN_LINES_FOR_WIDTH = 10
+# How a finished item ends: a full stop, a closing bracket, a figure or an amount ("800 bis 2.000 Euro"). A short
+# line that ends in "der" or "psychischen" was cut by the layout (an indented box, a column), not by the text.
+_ENDS_ITEM = re.compile(r"([.!?;:)\]]|\d|\d\s+[^\W\d_]+\.?)$")
 _DEFINITION = re.compile(r"^:\s+")
 
 
@@ -129,14 +135,16 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
     """
     stack: list[tuple[int, str]] = []
     blocks: list[Block] = []
+    width = line_width(text for _, text in pages)
     for page, text in pages:
         paragraph: list[str] = []
 
         def flush(page: int | None = page, paragraph: list[str] = paragraph, is_heading: bool = False) -> None:
-            joined = _join_paragraph(paragraph)
+            parts = after_lists(paragraph, width)
             paragraph.clear()
-            if joined:
-                blocks.append(Block(joined, page=page, headings=tuple(h for _, h in stack), is_heading=is_heading))
+            for part in parts:
+                if joined := _join_paragraph(part):
+                    blocks.append(Block(joined, page=page, headings=tuple(h for _, h in stack), is_heading=is_heading))
 
         lines = [raw.strip() for raw in text.split("\n")]
         for line, previous, following in zip(lines, _last_filled(lines), _last_filled(lines[::-1])[::-1], strict=True):
@@ -179,6 +187,33 @@ def _heading_level(line: str, numbered: bool, neighbours: tuple[str, str] = ("",
             and (_SUBSECTION.match(line) or not any(_NUMBERED_ITEM.match(n) for n in neighbours))):
         return 1 + line.split()[0].rstrip(".").count(".")
     return 0
+
+
+def line_width(texts: Iterable[str]) -> int | None:
+    """How long a full line of this hard-wrapped text is (the 90th percentile of its line lengths); None
+    for too few lines to tell."""
+    lengths = sorted(len(line.strip()) for text in texts for line in text.split("\n") if line.strip())
+    return lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= _MIN_LINES_FOR_WIDTH else None
+
+
+def after_lists(lines: list[str], width: int | None) -> list[list[str]]:
+    """One hard-wrapped paragraph's lines, split where a list ends and a paragraph follows without a blank line.
+
+    A list item ends where its line ends short of the full `width` (only a full line wraps) with a full stop,
+    a bracket or a figure. The capitalised line after it starts the paragraph that follows the list ("Wird
+    innerhalb der Geltungsdauer …" after "• … : 800 bis 2.000 Euro"), not more of the last item; a line in
+    lower case still finishes the item's sentence."""
+    parts: list[list[str]] = [[]]
+    in_item = False
+    for line in lines:
+        previous = parts[-1][-1] if parts[-1] else ""
+        if (in_item and width is not None and line[:1].isupper() and not _LIST_ITEM.match(line)
+                and len(previous) < _SHORT_LINE * width and _ENDS_ITEM.search(previous)):
+            parts.append([])
+            in_item = False
+        in_item = in_item or _LIST_ITEM.match(line) is not None
+        parts[-1].append(line)
+    return [part for part in parts if part]
 
 
 def _join_paragraph(lines: list[str]) -> str:

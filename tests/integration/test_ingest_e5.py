@@ -50,6 +50,10 @@ def test_pdf_chunks_have_pages_and_satzung_sections(corpus_index: tuple[Index, P
     hund = [c for c in pdf_chunks if c.source == "satzungen/hundesteuersatzung.pdf"]
     rates = [c for c in hund if "96" in c.text and c.section == "§ 4"]
     assert rates, "the rate for the first dog sits in § 4 of the Hundesteuersatzung"
+    # the fee list of a hard-wrapped PDF ends where its last item's line ends short; the paragraph after it
+    # starts a line of its own and is no part of the last fee
+    fees = " ".join(c.text for c in pdf_chunks if c.source == "bauen/baugebuehren.pdf")
+    assert "800 bis 2.000 Euro\nWird innerhalb der Geltungsdauer des Vorbescheids" in fees
     assert all(c.access == "personalamt" for c in chunks if c.collection == "personal")
 
 

@@ -68,6 +68,39 @@ def test_list_items_keep_their_own_lines() -> None:
     assert blocks[0].text == "- Mietvertrag\n- Einkommensnachweise der letzten 12 Monate"
 
 
+_FULL = "Die Bauaufsicht erhebt für jede Amtshandlung eine Gebühr nach dem geltenden Gebührentarif,"
+
+
+def test_a_paragraph_after_a_hard_wrapped_list_is_no_part_of_its_last_item() -> None:
+    page = "\n".join([_FULL] * 8 + [
+        "Als Orientierung gilt:",
+        "• Einzelfrage zur Art der baulichen Nutzung oder zur Zulässigkeit eines kleinen",
+        "Vorhabens: 50 bis 300 Euro",  # wrapped after a full line: still the item
+        "• umfassende Voranfrage: 800 bis 2.000 Euro",  # short, ends in an amount
+        "Wird innerhalb der Geltungsdauer ein Bauantrag gestellt, wird die Gebühr",
+        "zur Hälfte angerechnet.",
+    ])
+    texts = [b.text for b in text_blocks([(1, page)])]
+    assert texts[-2].endswith("• Einzelfrage zur Art der baulichen Nutzung oder zur Zulässigkeit eines kleinen "
+                              "Vorhabens: 50 bis 300 Euro\n• umfassende Voranfrage: 800 bis 2.000 Euro")
+    assert texts[-1] == ("Wird innerhalb der Geltungsdauer ein Bauantrag gestellt, wird die Gebühr zur Hälfte "
+                         "angerechnet.")
+
+
+def test_a_short_item_line_cut_by_the_layout_or_going_on_in_lower_case_stays_one_item() -> None:
+    page = "\n".join([_FULL] * 8 + [
+        "• einen Zeitplan zur Durchführung der psychischen",  # short, but no item ends in an adjective
+        "Gefährdungsbeurteilung zu entwickeln.",
+        "• Kinder unter drei Jahren: 120 Plätze",
+        "sowie weitere Plätze in der Kindertagespflege.",  # lower case: the item's sentence goes on
+    ])
+    assert text_blocks([(1, page)])[-1].text.endswith(
+        "• einen Zeitplan zur Durchführung der psychischen Gefährdungsbeurteilung zu entwickeln.\n"
+        "• Kinder unter drei Jahren: 120 Plätze sowie weitere Plätze in der Kindertagespflege.")
+    short_text = "• Kinder unter drei Jahren: 120 Plätze\nInsgesamt fehlen 420 Plätze."
+    assert len(text_blocks([(1, short_text)])) == 1  # too few lines to tell a full line: joined as before
+
+
 def test_plain_text_sections_run_across_pages() -> None:
     pages = [
         (1, "Hundesteuersatzung\n§ 1 Steuergegenstand\n(1) Gegenstand ist das Halten von Hunden."),
