@@ -41,7 +41,7 @@ _HOLDS = {
     "betrag": re.compile(r"(\d+(?:[.,]\d+)*\s*(€|euro|eur|prozent|%))|(€\s*\d)|\b(gebührenfrei|kostenlos|"
                          r"unentgeltlich|kostenfrei)\b", re.I),
     "frist": re.compile(rf"\b{_AMOUNT_OF_TIME}\s+(tag|tage|tagen|woche|wochen|monat|monate|monaten|jahr|jahre|jahren|"
-                        r"stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
+                        r"minuten|stunden|werktage|werktagen|arbeitstage|arbeitstagen)\b|\bunverzüglich\b|"
                         r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\bbis zum\b|\bvollendung des\b|"
                         r"\b\d{1,2}(:\d\d)?\s*(bis|–|-)\s*\d{1,2}(:\d\d)?\s*uhr", re.I),
     "anzahl": re.compile(rf"\b{_COUNT}\b|{_MULTIPLE.pattern}", re.I),  # 'in dreifacher Ausfertigung'
@@ -132,10 +132,12 @@ _ALSO_ASKS = (
 
 
 def sought_type(question: str) -> str | None:
-    """`asked_type`, or the kind a "wie schnell"/"wie teuer" question wants."""
-    if kind := asked_type(question):
-        return kind
-    return next((kind for kind, pattern in _ALSO_ASKS if pattern.search(question)), None)
+    """The kind of fact the question asks for first: of the cues of `asked_type` and "wie schnell"/"wie teuer",
+    the earliest. "Wie lange hab ich Zeit und wird die Gebühr angerechnet?" asks for a period first; the fixed
+    order of `asked_type` (amounts before periods) would seek an amount."""
+    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate((*_ASKS, *_ALSO_ASKS))
+             if (match := pattern.search(question))]
+    return min(found)[2] if found else None
 
 
 def cue(question: str) -> str | None:

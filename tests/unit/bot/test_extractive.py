@@ -184,6 +184,20 @@ def test_a_how_fast_question_leads_with_the_sentence_that_gives_the_time() -> No
     assert sought_type("Wie teuer ist ein Reisepass?") == "betrag"
 
 
+def test_a_question_in_two_parts_seeks_first_what_it_asks_first() -> None:
+    """'Wie lange …, und wird die Gebühr angerechnet?' asks for a period first: the fixed order of the
+    abstention's cues (amounts before periods) would lead with a fee sentence."""
+    question = "Vorbescheid ist da – wie lange hab ich Zeit für den Bauantrag und wird die Gebühr angerechnet?"
+    assert sought_type(question) == "frist" and asked_type(question) == "betrag"
+    assert sought_type("Was kostet der Termin und wie lange dauert er?") == "betrag"
+    passage = ("Die Verlängerung kostet 1/4 der ursprünglichen Gebühr, mindestens 50 Euro. "
+               "Der Vorbescheid gilt drei Jahre ab Zustellung.")
+    request = _request([passage], question)
+    request.terms = {t: QueryTerm(1.0, frozenset({t})) for t in analyze("Vorbescheid Zeit Bauantrag Gebühr")}
+    text = "".join(ExtractiveBackend(max_sentences=1).stream(request, BackendResult()))
+    assert "drei Jahre" in text and "50 Euro" not in text
+
+
 def _titled(passages: list[tuple[str, str]], question: str, terms: dict[str, QueryTerm]) -> AnswerRequest:
     """A request over passages of documents with their own titles, ranked in the given order."""
     hits = [Hit(make_chunk(str(i), text, source=f"d{i}.pdf", title=title, page=1, collection="c"), score=1.0)

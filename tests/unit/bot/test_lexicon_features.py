@@ -64,6 +64,7 @@ def test_passages_that_hold_the_asked_fact() -> None:
     assert holds("betrag", "Die Gebühr beträgt 37,00 Euro.")
     assert not holds("betrag", "Die Gebühr richtet sich nach der Satzung.")
     assert holds("frist", "innerhalb von zwei Wochen nach dem Einzug")
+    assert holds("frist", "Ein Beratungstermin dauert 30 Minuten und ist kostenlos.")
     assert not holds("frist", "bei der Meldebehörde anzumelden")
     assert holds(None, "anything")
 
