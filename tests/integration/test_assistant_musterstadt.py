@@ -148,6 +148,15 @@ def test_a_word_inside_a_longer_word_does_not_bring_a_second_source(assistant: A
     assert "benutzungsordnung" in answer.sources[0].path
 
 
+def test_a_two_part_question_gets_a_supporting_sentence_for_its_second_part(assistant: Assistant) -> None:
+    """By score alone the second supporting sentence was another period from the FAQ (the Bauvoranfrage's); the
+    words 'im Schnitt' are only in the checklist's sentence on the average duration."""
+    answer = assistant.ask("Wie lange darf sich die Bauaufsicht mit einem Bauantrag Zeit lassen und wie lange "
+                           "waren es im Schnitt?")
+    assert not answer.abstained and "innerhalb von drei Monaten" in answer.text
+    assert "im Durchschnitt" in answer.text and "Bauvoranfrage" not in answer.text
+
+
 def test_the_leichte_sprache_rendering_yields_to_the_merkblatt_unless_plain_language_is_asked(
         assistant: Assistant) -> None:
     question = "Ich habe zwei Wohnungen – welche davon ist meine Hauptwohnung?"

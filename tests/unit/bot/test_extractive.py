@@ -263,3 +263,21 @@ def test_the_second_chunk_of_a_cut_section_ranks_with_its_place() -> None:
     text = "".join(ExtractiveBackend().stream(request, BackendResult()))
     assert text.startswith("Laut „Hundesteuersatzung“, § 4: Für einen gefährlichen Hund beträgt die Steuer 600 Euro. "
                            "[3]")
+
+
+def test_the_supporting_sentence_answers_the_part_of_the_question_the_lead_leaves_open() -> None:
+    """'Wie lange darf … brauchen und wie lange hat es 2024 gedauert?': after the lead on the time allowed, the
+    sentence with the year's figure supports it, not a second sentence on the time allowed."""
+    passage = ("Über einen vollständigen Bauantrag entscheidet die Bauaufsicht innerhalb von drei Monaten. "
+               "Die Frist der Bauaufsicht beginnt, sobald ein Bauantrag vollständig eingegangen ist und alle "
+               "Nachweise samt Stellungnahmen vorliegen; sie beträgt 90 Tage. "
+               "Im Jahr 2024 brauchte die Bauaufsicht für einen Bauantrag im Durchschnitt 9,5 Wochen.")
+    question = "Wie lange darf die Bauaufsicht für einen vollständigen Bauantrag brauchen und wie lange war es 2024?"
+    request = _request([passage], question)
+    weights = {"Bauaufsicht": 2.0, "Bauantrag": 2.0, "vollständig": 1.0, "2024": 1.0}
+    request.terms = {term: QueryTerm(weight, frozenset({term}))
+                     for word, weight in weights.items() for term in analyze(word)}
+    answer = "".join(ExtractiveBackend(max_sentences=2).stream(request, BackendResult()))
+    assert "innerhalb von drei Monaten" in answer and "9,5 Wochen" in answer and "Die Frist der" not in answer
+    repeated = "".join(ExtractiveBackend(max_sentences=2, novelty=0.0).stream(request, BackendResult()))
+    assert "Die Frist der" in repeated and "9,5 Wochen" not in repeated  # by score alone the repetition wins
