@@ -28,7 +28,7 @@ from ingest.loaders import LoadError, supported_suffixes
 from ingest.sandbox import bounds_from, load_bounded
 from ingest.sidecar import read_sidecar, sidecar_digest
 
-PARSER_VERSION = "12"
+PARSER_VERSION = "13"
 STATUSES = ("added", "updated", "unchanged", "deleted", "failed", "skipped")
 # Status words as admins read them (CLI and admin console).
 LABELS = {

@@ -19,6 +19,9 @@ _LEGAL_HEADING_LINE = re.compile(
 )
 _NUMBERED_HEADING_LINE = re.compile(r"^(\d{1,2}(\.\d{1,2})*\.?)\s+[A-ZÄÖÜ][^\n]{1,70}$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
+# "TOP 8 Benennung einer Straße …", "TOP Ö 3.1 …": an agenda item (Tagesordnungspunkt) opens a section of council
+# minutes, as "9.2 Anfrage …" does below it
+_AGENDA_ITEM_LINE = re.compile(r"^TOP\s+(?:[ÖN]\s*)?(\d{1,3}(?:\.\d{1,2})*)\.?\s+\S")
 _SUBSECTION = re.compile(r"^\d{1,2}\.\d{1,2}(\.\d{1,2})*\.?\s")  # "1.4 Übertragung": never a list item
 _BARE_NUMBER_START = re.compile(r"^\d+\s")  # "25 Prozent": a number without the dot of "3." or "2.2"
 _TOC_ENTRY = re.compile(r"\s\d{1,3}$")  # "2. Aktuelle Situation 2": a table-of-contents line
@@ -147,8 +150,11 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
                     blocks.append(Block(joined, page=page, headings=tuple(h for _, h in stack), is_heading=is_heading))
 
         lines = [raw.strip() for raw in text.split("\n")]
-        for line, previous, following in zip(lines, _last_filled(lines), _last_filled(lines[::-1])[::-1], strict=True):
-            level = _heading_level(line, numbered_headings, (previous, following))
+        adjacent = zip(["", *lines[:-1]], [*lines[1:], ""], strict=True)
+        for line, previous, following, next_to in zip(lines, _last_filled(lines), _last_filled(lines[::-1])[::-1],
+                                                      adjacent, strict=True):
+            level = _agenda_level(line, next_to) if _AGENDA_ITEM_LINE.match(line) else \
+                _heading_level(line, numbered_headings, (previous, following))
             if level:
                 flush()
                 while stack and stack[-1][0] >= level:
@@ -171,6 +177,15 @@ def _last_filled(lines: list[str]) -> list[str]:
         result.append(last)
         last = line or last
     return result
+
+
+def _agenda_level(line: str, next_to: tuple[str, str]) -> int:
+    """An agenda item's line opens a section of the minutes, unless the line right before or after it is one too:
+    the agenda at the top lists the items line by line (a list, not the sections)."""
+    found = _AGENDA_ITEM_LINE.match(line)
+    if not found or len(line) > 120 or any(_AGENDA_ITEM_LINE.match(n) for n in next_to):
+        return 0
+    return 1 + found.group(1).count(".")
 
 
 def _heading_level(line: str, numbered: bool, neighbours: tuple[str, str] = ("", "")) -> int:

@@ -157,6 +157,16 @@ def test_a_two_part_question_gets_a_supporting_sentence_for_its_second_part(assi
     assert "im Durchschnitt" in answer.text and "Bauvoranfrage" not in answer.text
 
 
+def test_council_minutes_are_cited_by_their_agenda_item(assistant: Assistant) -> None:
+    """'TOP 8 Benennung einer Straße …' opens a section of the minutes; the agenda at their top is no section."""
+    answer = assistant.ask("Welchen Namen bekommt die Planstraße A in Lindenau-Ost?")
+    assert not answer.abstained and "Clara-Zetkin-Straße" in answer.text
+    first = answer.hits[0].chunk
+    assert first.source == "rat/niederschrift-stadtrat-2025-04-10.txt"
+    assert first.section == "TOP 8 Benennung einer Straße im Neubaugebiet Lindenau-Ost (DS 2025/0433)"
+    assert "TOP 8 Benennung einer Straße" in answer.text.split(":")[0]  # the citation names the agenda item
+
+
 def test_the_leichte_sprache_rendering_yields_to_the_merkblatt_unless_plain_language_is_asked(
         assistant: Assistant) -> None:
     question = "Ich habe zwei Wohnungen – welche davon ist meine Hauptwohnung?"

@@ -101,6 +101,20 @@ def test_a_short_item_line_cut_by_the_layout_or_going_on_in_lower_case_stays_one
     assert len(text_blocks([(1, short_text)])) == 1  # too few lines to tell a full line: joined as before
 
 
+def test_agenda_items_open_the_sections_of_council_minutes_but_the_agenda_itself_is_a_list() -> None:
+    minutes = ("Tagesordnung (öffentlicher Teil)\nTOP 1 Eröffnung der Sitzung\n"
+               "TOP 2 Benennung einer Straße (DS 2025/0433)\n\n"
+               "TOP 1 Eröffnung der Sitzung\n\nDer Oberbürgermeister eröffnet die Sitzung.\n\n"
+               "TOP 2 Benennung einer Straße (DS 2025/0433)\n\nDie Planstraße A erhält den Namen Clara-Zetkin-Straße.\n"
+               "\nTOP Ö 2.1 Nachtrag\n\nEin Nachtrag.\n")
+    blocks = text_blocks([(None, minutes)])
+    assert blocks[0].headings == () and "TOP 2 Benennung" in blocks[0].text  # the agenda lines stay text
+    named = next(b for b in blocks if b.text.startswith("Die Planstraße A"))
+    assert named.headings == ("TOP 2 Benennung einer Straße (DS 2025/0433)",)
+    assert blocks[-1].headings == ("TOP 2 Benennung einer Straße (DS 2025/0433)", "TOP Ö 2.1 Nachtrag")
+    assert section_of(named.headings) == "TOP 2 Benennung einer Straße (DS 2025/0433)"
+
+
 def test_plain_text_sections_run_across_pages() -> None:
     pages = [
         (1, "Hundesteuersatzung\n§ 1 Steuergegenstand\n(1) Gegenstand ist das Halten von Hunden."),
