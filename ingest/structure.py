@@ -41,8 +41,9 @@ _LIST_ITEM = LIST_ITEM
 _SHORT_LINE = 0.65  # of the full width: a line this short was not wrapped (it ends its paragraph)
 _MIN_LINES_FOR_WIDTH = 10
 # How a finished item ends: a full stop, a closing bracket, a figure or an amount ("800 bis 2.000 Euro"). A short
-# line that ends in "der" or "psychischen" was cut by the layout (an indented box, a column), not by the text.
-_ENDS_ITEM = re.compile(r"([.!?;:)\]]|\d|\d\s+[^\W\d_]+\.?)$")
+# line that ends in "der" or "psychischen" was cut by the layout (an indented box, a column), not by the text;
+# one that ends in a colon announces what follows.
+_ENDS_ITEM = re.compile(r"([.!?;)\]]|\d|\d\s+[^\W\d_]+\.?)$")
 _DEFINITION = re.compile(r"^:\s+")
 
 

@@ -93,10 +93,13 @@ def test_a_short_item_line_cut_by_the_layout_or_going_on_in_lower_case_stays_one
         "Gefährdungsbeurteilung zu entwickeln.",
         "• Kinder unter drei Jahren: 120 Plätze",
         "sowie weitere Plätze in der Kindertagespflege.",  # lower case: the item's sentence goes on
+        "• Mitzubringen sind:",  # a colon announces what follows
+        "Personalausweis und Meldebescheinigung.",
     ])
     assert text_blocks([(1, page)])[-1].text.endswith(
         "• einen Zeitplan zur Durchführung der psychischen Gefährdungsbeurteilung zu entwickeln.\n"
-        "• Kinder unter drei Jahren: 120 Plätze sowie weitere Plätze in der Kindertagespflege.")
+        "• Kinder unter drei Jahren: 120 Plätze sowie weitere Plätze in der Kindertagespflege.\n"
+        "• Mitzubringen sind: Personalausweis und Meldebescheinigung.")
     short_text = "• Kinder unter drei Jahren: 120 Plätze\nInsgesamt fehlen 420 Plätze."
     assert len(text_blocks([(1, short_text)])) == 1  # too few lines to tell a full line: joined as before
 
