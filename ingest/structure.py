@@ -154,8 +154,7 @@ def text_blocks(pages: list[tuple[int | None, str]], numbered_headings: bool = T
         adjacent = zip(["", *lines[:-1]], [*lines[1:], ""], strict=True)
         for line, previous, following, next_to in zip(lines, _last_filled(lines), _last_filled(lines[::-1])[::-1],
                                                       adjacent, strict=True):
-            level = _agenda_level(line, next_to) if _AGENDA_ITEM_LINE.match(line) else \
-                _heading_level(line, numbered_headings, (previous, following))
+            level = _agenda_level(line, next_to) or _heading_level(line, numbered_headings, (previous, following))
             if level:
                 flush()
                 while stack and stack[-1][0] >= level:
@@ -182,7 +181,8 @@ def _last_filled(lines: list[str]) -> list[str]:
 
 def _agenda_level(line: str, next_to: tuple[str, str]) -> int:
     """An agenda item's line opens a section of the minutes, unless the line right before or after it is one too:
-    the agenda at the top lists the items line by line (a list, not the sections)."""
+    the agenda at the top lists the items line by line (a list, not the sections). 0 for any other line; no
+    agenda line is a heading of `_heading_level` (it starts with 'TOP')."""
     found = _AGENDA_ITEM_LINE.match(line)
     if not found or len(line) > 120 or any(_AGENDA_ITEM_LINE.match(n) for n in next_to):
         return 0
