@@ -7,25 +7,45 @@ import re
 from bot.answer_type import cue
 from bot.clarify import continues_ask_back, generic_only
 from core.analysis import STOPWORDS, tokenize
+from core.sentences import split_sentences
 
 _CONTINUES = re.compile(r"^(und|aber|auch|was ist mit|wie ist es mit|und was|gilt das)\b", re.I)
 _PRONOUN = re.compile(r"\b(das|dies|diese[rsnm]?|dafür|dazu|davon|darauf|dort|da|es|er|sie|ihn|ihm|dem|den)\b", re.I)
 _QUESTION_WORD = re.compile(r"^(wie|was|wann|wo|wer|wem|wen|warum|wieso|welche\w*|muss|kann|darf|gibt|ist|sind)$", re.I)
+# what follows the verb of a yes/no question: "Kostet das …?", "Brauche ich …?", "Gilt der …?"
+_SUBJECT = re.compile(r"^(ich|du|er|sie|es|man|wir|ihr|das|der|die|den|dem|dies\w*|ein\w*|mein\w*|dein\w*|"
+                      r"ihr\w*|unser\w*|euer\w*)$", re.I)
 MAX_CARRIED = 6
+MAX_WORDS = 10  # per sentence: "Kann man den heimschicken lassen? Was kostet das?" is two short follow-ups
+MAX_SENTENCES = 3
 
 
 def looks_like_follow_up(question: str) -> bool:
     """Short, and either continuing ('Und …'), made of question words only ('Wer ist zuständig?') or pointing
-    back ('das', 'dafür') without a topic of its own."""
+    back ('das', 'dafür') without a topic of its own. Short means each sentence: people chain two quick
+    questions in one message, and the pair points back as much as either does."""
     question = question.strip()
-    if len(question.split()) > 10:
+    sentences = split_sentences(question) or [question]
+    if len(sentences) > MAX_SENTENCES or any(len(s.split()) > MAX_WORDS for s in sentences):
         return False
     if _CONTINUES.match(question) or generic_only(question):
         return True  # 'Wer ist zuständig?' in a chat about Wohngeld asks about Wohngeld
-    own_topic = [w for w in key_terms(question)[1:] if w[:1].isupper()] or [
-        w for w in key_terms(question)[:1] if w[:1].isupper() and not _QUESTION_WORD.match(w)
-    ]
-    return bool(_PRONOUN.search(question)) and not own_topic
+    return bool(_PRONOUN.search(question)) and not any(_own_topic(s) for s in sentences)
+
+
+def _own_topic(sentence: str) -> list[str]:
+    """Capitalised content words: nouns and names. A sentence's first word is capitalised anyway; it names a
+    topic unless it is a question word or a verb that opens a yes/no question ("Kostet das was?")."""
+    words = re.findall(r"[\wÄÖÜäöüß§.-]+", sentence)
+    topic = []
+    for i, word in enumerate(words):
+        if not word[:1].isupper() or word not in key_terms(word):
+            continue
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if i == 0 and (_QUESTION_WORD.match(word) or _SUBJECT.match(following)):
+            continue
+        topic.append(word)
+    return topic
 
 
 def key_terms(text: str) -> list[str]:

@@ -65,6 +65,15 @@ def test_follow_up_question_keeps_the_topic(assistant: Assistant) -> None:
     assert any("wohngeld" in s.path for s in follow.sources)
 
 
+def test_two_short_questions_in_one_message_are_one_follow_up(assistant: Assistant) -> None:
+    first = assistant.ask("Wie beantrage ich ein Führungszeugnis?")
+    follow = assistant.ask("Kann ich das eigentlich auch online machen? Und was kostet das dann?",
+                           history=[(first.question, first.text)])
+    assert "Führungszeugnis" in follow.search_query
+    assert "13,00 Euro" in follow.text
+    assert any(s.path == "buergerservice/fuehrungszeugnis.html" for s in follow.sources)
+
+
 def test_plain_language_keeps_citations(assistant: Assistant) -> None:
     answer = assistant.ask("Welche Unterlagen brauche ich für den Bauantrag?", style="einfach")
     assert not answer.abstained and answer.notice

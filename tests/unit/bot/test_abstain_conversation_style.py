@@ -39,6 +39,24 @@ def test_follow_up_questions_carry_the_topic_over() -> None:
     assert not looks_like_follow_up("Welche Unterlagen brauche ich für den Bauantrag beim Bauamt der Stadt?")
 
 
+def test_a_follow_up_may_be_two_short_questions() -> None:
+    history = [("Wie beantrage ich ein Führungszeugnis?", "…")]
+    # twelve words, but each sentence is short and points back
+    two = "Kann ich das eigentlich auch online machen? Und was kostet das dann?"
+    assert "Führungszeugnis" in condense(two, history)
+    # a sentence of its own topic makes a new question, wherever it stands
+    assert not looks_like_follow_up("Kann ich das auch online machen? Was kostet der Reisepass?")
+    assert not looks_like_follow_up("Ich habe eine Frage. Wie lange dauert die Bearbeitung beim Wohngeld?")
+    assert not looks_like_follow_up("Das ist eine Frage. " * 4)  # four sentences are no quick follow-up
+
+
+def test_a_verb_first_question_names_no_topic() -> None:
+    # "Kostet" opens a yes/no question; "Wohngeld" names the topic wherever it stands
+    assert looks_like_follow_up("Bis wann muss ich das erledigen? Kostet das eigentlich was?")
+    assert not looks_like_follow_up("Bis wann muss ich das erledigen? Kostet das Wohngeld was?")
+    assert not looks_like_follow_up("Was kostet das Wohngeld?")
+
+
 def test_a_follow_up_keeps_asking_for_the_same_kind_of_fact() -> None:
     condensed = condense("Und für einen Kampfhund?", [("Was kostet die Hundesteuer?", "…")])
     assert asked_type(condensed) == "betrag" and "Hundesteuer" in condensed
