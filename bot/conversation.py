@@ -15,6 +15,8 @@ _QUESTION_WORD = re.compile(r"^(wie|was|wann|wo|wer|wem|wen|warum|wieso|welche\w
 # what follows the verb of a yes/no question: "Kostet das …?", "Brauche ich …?", "Gilt der …?"
 _SUBJECT = re.compile(r"^(ich|du|er|sie|es|man|wir|ihr|das|der|die|den|dem|dies\w*|ein\w*|mein\w*|dein\w*|"
                       r"ihr\w*|unser\w*|euer\w*)$", re.I)
+# a count or rank: a follow-up naming one asks about it instead of the previous question's
+_NUMERAL = re.compile(r"\b(\d+(?:[.,]\d+)?\.?|(erst|zweit|dritt|viert|fünft|sechst|letzt|nächst)e[nmrs]?)\b", re.I)
 MAX_CARRIED = 6
 MAX_WORDS = 10  # per sentence: "Kann man den heimschicken lassen? Was kostet das?" is two short follow-ups
 MAX_SENTENCES = 3
@@ -68,7 +70,9 @@ def condense(question: str, history: list[tuple[str, str]]) -> str:
     previous = history[-1][0]
     asked = cue(previous)  # what kind of fact the chat asks for; a follow-up with a cue of its own asks that
     cue_words = set(asked.lower().split()) if asked else set()
-    carried = [t for t in key_terms(previous) if t.lower() not in question.lower() and t.lower() not in cue_words]
+    replaced = _NUMERAL.search(question) is not None  # "Und für den zweiten?" replaces "erster"
+    carried = [t for t in key_terms(previous) if t.lower() not in question.lower() and t.lower() not in cue_words
+               and not (replaced and _NUMERAL.fullmatch(t))]
     if asked and cue(question) is None:
         carried.append(asked)
     return f"{question} ({' '.join(carried)})" if carried else question

@@ -50,6 +50,17 @@ def test_a_follow_up_may_be_two_short_questions() -> None:
     assert not looks_like_follow_up("Das ist eine Frage. " * 4)  # four sentences are no quick follow-up
 
 
+def test_a_follow_up_with_a_rank_or_count_replaces_the_previous_one() -> None:
+    first = [("Wie hoch ist die Hundesteuer für den ersten Hund?", "…")]
+    condensed = condense("Ich hab noch einen zweiten dazubekommen. Was zahl ich denn für den?", first)
+    assert "Hundesteuer" in condensed and "ersten" not in condensed
+    assert "2025" not in condense("Und 2026?", [("Wie hoch ist die Hundesteuer 2025?", "…")])
+    # without a rank of its own the follow-up keeps the previous one; "erst" alone is no rank
+    assert "erster" in condense("und für einen Kampfhund?", [("hundesteuer erster hund wie viel im jahr", "…")])
+    adult = condense("und wenn die Person erst 19 ist?", [("Was kostet ein Pass für Erwachsene ab 24?", "…")])
+    assert "Erwachsene" in adult and "24" not in adult
+
+
 def test_a_verb_first_question_names_no_topic() -> None:
     # "Kostet" opens a yes/no question; "Wohngeld" names the topic wherever it stands
     assert looks_like_follow_up("Bis wann muss ich das erledigen? Kostet das eigentlich was?")
