@@ -135,13 +135,15 @@ class Assistant:
                          search_query=search_query, hits=hits, timings_ms=timings, clarification=True)
             return
 
-        if self.declines(search_query, pool, hits, allowed):
+        declined, confidence = self.decide(search_query, pool, hits, allowed)
+        if declined:
             self.logbook.record_gap(question, allowed)
             text = no_answer_text(self._contacts(hits))
             yield text
             timings["answer"] = (time.perf_counter() - started) * 1000
             yield Answer(question=question, text=text, sources=[], abstained=True, backend=self.backend.name,
-                         style=style, search_query=search_query, hits=hits, timings_ms=timings)
+                         style=style, search_query=search_query, hits=hits, timings_ms=timings,
+                         confidence=confidence)
             return
 
         passages = {n: self._passage(h) for n, h in enumerate(hits, start=1)}
@@ -175,7 +177,7 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - started) * 1000
         yield Answer(question=question, text=text, sources=shown, backend=self.backend.name, style=style,
                      search_query=search_query, flagged=flagged, hits=hits, timings_ms=timings,
-                     notice=result.notice, procedure=result.procedure)
+                     notice=result.notice, procedure=result.procedure, confidence=confidence)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _flagged(self, text: str, sources: list[Source], passages: dict[int, str], language: str) -> list[str]:
@@ -235,24 +237,26 @@ class Assistant:
             chosen[" synonyme"] = QueryTerm(weight, frozenset(terms.related))
         return chosen
 
-    def declines(self, question: str, pool: CandidatePool | None, hits: list[Hit],
-                 collections: Sequence[str] | None = None) -> bool:
-        """Say "nothing found" rather than quote an unrelated passage? `collections`: what the reader may
-        see (a word only hidden documents use counts as unknown)."""
+    def decide(self, question: str, pool: CandidatePool | None, hits: list[Hit],
+               collections: Sequence[str] | None = None) -> tuple[bool, float | None]:
+        """Say "nothing found" rather than quote an unrelated passage? With the learned decision's
+        confidence, which the benchmark reads to show every other operating point. `collections`: what the
+        reader may see (a word only hidden documents use counts as unknown)."""
         if pool is None or not hits:
-            return True
+            return True, None if self.abstainer is None else 0.0
         if any(h.exact for h in hits):
-            return False  # the question names a section or document number that exists
+            return False, None if self.abstainer is None else 1.0  # a named section or document number exists
         if self.abstainer is None:
             if should_abstain(self.evidence(question, hits, collections), self.thresholds):
-                return True
-        else:
-            ids, matrix, scores = self.retriever.learned_scores(pool)
-            row = question_row(scores, matrix, [pool.stored[i].text for i in ids],
-                               self.retriever.known_share(question, collections), question)
-            if self.abstainer.probability(row[None, :])[0] <= self.abstainer.threshold:
-                return True
-        return self._judged_insufficient(question, hits)
+                return True, None
+            return self._judged_insufficient(question, hits), None
+        ids, matrix, scores = self.retriever.learned_scores(pool)
+        row = question_row(scores, matrix, [pool.stored[i].text for i in ids],
+                           self.retriever.known_share(question, collections), question)
+        confidence = float(self.abstainer.probability(row[None, :])[0])
+        if confidence <= self.abstainer.threshold:
+            return True, confidence
+        return self._judged_insufficient(question, hits), confidence
 
     def _judged_insufficient(self, question: str, hits: list[Hit]) -> bool:
         """A configured LLM's NEIN to 'do these passages answer the question?' (the near misses that share

@@ -115,6 +115,9 @@ class Answer:
     notice: str | None = None
     procedure: Procedure | None = None  # a how-to question's Unterlagen, Schritte, Fristen … (bot.procedure)
     clarification: bool = False  # Auskunft asked back which topic is meant (bot.clarify)
+    # the learned decision's probability that the passages answer the question (declined at or below its
+    # threshold); 1 for a named section, 0 without passages, None with the fixed thresholds or an ask-back
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +131,7 @@ class Answer:
             "notice": self.notice,
             "procedure": self.procedure.to_dict() if self.procedure else None,
             "clarification": self.clarification,
+            "confidence": self.confidence,
             "timings_ms": self.timings_ms,
             "sources": [s.__dict__ | {"location": s.location, "status_label": s.status_label} for s in self.sources],
         }

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.scoring import TARGET_DECLINED, THRESHOLDS, abstention_curve, best_answered
+
 HEADLINE = ("hit@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstain_unanswerable", "answered_answerable",
             "citation_precision", "evidence_in_citation", "answer_f1", "key_facts", "clarified",
             "latency_retrieval_p50_ms", "latency_answer_p95_ms")
@@ -86,7 +88,61 @@ def plots(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], ou
     files.append(out / "latency.png")
     fig.savefig(files[-1], dpi=110)
     plt.close(fig)
+
+    curves = {name: block for name, block in results["systems"].items() if block["overall"].get("abstention_curve")}
+    if curves:
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+        for name, block in curves.items():
+            curve = block["overall"]["abstention_curve"]
+            line, = ax.plot([p["answered"] for p in curve], [p["declined"] for p in curve], marker=".", label=name)
+            if (point := operating_row(verdicts[name], block.get("operating_point"))) is not None:
+                ax.plot([point["answered"]], [point["declined"]], marker="o", markersize=9, color=line.get_color(),
+                        markerfacecolor="none")
+        ax.set(xlabel="beantwortbare beantwortet", ylabel="nicht beantwortbare abgelehnt",
+               title="Ablehnung: jeder Schwellwert (Kreis: eingestellt)", xlim=(0, 1.02), ylim=(0, 1.02))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        files.append(out / "abstention.png")
+        fig.savefig(files[-1], dpi=110)
+        plt.close(fig)
     return files
+
+
+def operating_row(verdicts: list[dict[str, Any]], threshold: float | None) -> dict[str, float] | None:
+    """Declined and answered at the configured threshold (which need not lie on the grid)."""
+    if threshold is None:
+        return None
+    curve = abstention_curve(verdicts, (round(threshold, 4),))
+    return curve[0] if curve else None
+
+
+def abstention_rows(verdicts: list[dict[str, Any]], threshold: float | None) -> list[list[str]] | None:
+    """The trade-off table: each threshold with what it declines and answers, the configured one marked."""
+    grid = sorted({*THRESHOLDS, *([round(threshold, 4)] if threshold is not None else [])})
+    curve = abstention_curve(verdicts, tuple(grid))
+    if not curve:
+        return None
+    rows = [["Schwellwert", "abgelehnt (nicht beantwortbar)", "beantwortet (beantwortbar)", ""]]
+    for p in curve:
+        mark = "eingestellt" if threshold is not None and p["threshold"] == round(threshold, 4) else ""
+        rows.append([f"{p['threshold']:.3f}", f"{p['declined']:.3f}", f"{p['answered']:.3f}", mark])
+    return rows
+
+
+def abstention_summary(verdicts: list[dict[str, Any]], threshold: float | None) -> str | None:
+    """One sentence: what the configured point does, and what declining TARGET_DECLINED would cost."""
+    curve = abstention_curve(verdicts)
+    if not curve:
+        return None
+    here = operating_row(verdicts, threshold)
+    now = (f"Eingestellt ({threshold:.3f}): abgelehnt {here['declined']:.3f}, beantwortet {here['answered']:.3f}. "
+           if here else "")
+    target = best_answered(curve, TARGET_DECLINED)
+    then = (f"Um mindestens {TARGET_DECLINED:.0%} abzulehnen (Schwellwert {target['threshold']:.2f}), würden "
+            f"{target['answered']:.3f} der beantwortbaren Fragen beantwortet."
+            if target else f"Kein Schwellwert des Rasters lehnt {TARGET_DECLINED:.0%} ab.")
+    return now + then
 
 
 def worst(verdicts: list[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:
@@ -126,6 +182,9 @@ def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, An
     primary = results["primary"]
     per_type = table(list(results["systems"][primary]["by_type"].items()), label="Fragetyp")
     bad = worst(verdicts[primary])
+    point = results["systems"][primary].get("operating_point")
+    trade = abstention_rows(verdicts[primary], point)
+    trade_line = abstention_summary(verdicts[primary], point)
 
     md = [f"# Auskunft-Benchmark {results['started']}", "",
           f"Fragen: {', '.join(results['question_sets'])}; Korpus: {results['corpus'] or 'konfigurierter Index'}", "",
@@ -133,9 +192,14 @@ def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, An
           "## Gesamt", "", markdown_table(overall), ""]
     for name, rows in per_set.items():
         md += [f"## Fragenset {name}", "", markdown_table(rows), ""]
-    md += [f"## {primary} nach Fragetyp", "", markdown_table(per_type), "",
-           "![Recall@k](recall_at_k.png)", "", "![Latenz](latency.png)", "",
-           f"## Die 10 schwächsten Fragen ({primary})", ""]
+    md += [f"## {primary} nach Fragetyp", "", markdown_table(per_type), ""]
+    if trade:
+        md += [f"## Ablehnung: Arbeitspunkte ({primary})", "", trade_line or "", "",
+               "Ohne das Urteil eines Sprachmodells; Rückfragen zählen nicht mit.", "", markdown_table(trade), ""]
+    md += ["![Recall@k](recall_at_k.png)", "", "![Latenz](latency.png)", ""]
+    if any(p.name == "abstention.png" for p in images):
+        md += ["![Ablehnung](abstention.png)", ""]
+    md += [f"## Die 10 schwächsten Fragen ({primary})", ""]
     for v in bad:
         md.append(f"- **{v['id']}** ({v['type']}) {v['question']} — erste relevante Stelle: "
                   f"{v['first_relevant_rank'] or 'keine'}; gefunden: "
@@ -156,6 +220,9 @@ def write_reports(results: dict[str, Any], verdicts: dict[str, list[dict[str, An
         + html.escape("; ".join(f"{r['source']} {r['section'] or ''}" for r in v["retrieved"][:3]))
         + f"</td><td>{html.escape((v.get('answer') or '')[:300])}</td></tr>" for v in bad)
     corpus = results["corpus"] or "konfigurierter Index"
+    trade_html = (f"<h2>Ablehnung: Arbeitspunkte ({html.escape(primary)})</h2><p>{html.escape(trade_line or '')}</p>"
+                  f"<p>Ohne das Urteil eines Sprachmodells; Rückfragen zählen nicht mit.</p>{html_table(trade)}"
+                  if trade else "")
     page = f"""<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Auskunft-Benchmark</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a}}table{{border-collapse:collapse;margin:1rem 0}}
 td,th{{border:1px solid #c8ccd4;padding:.3rem .5rem;text-align:right}}td:first-child,th:first-child{{text-align:left}}
@@ -165,6 +232,7 @@ img{{max-width:48%;margin-right:1%}}</style></head><body>
 <p>{html.escape(index_line(results.get("index")))}</p>
 <h2>Gesamt</h2>{html_table(overall)}{sections}
 <h2>{html.escape(primary)} nach Fragetyp</h2>{html_table(per_type)}
+{trade_html}
 <div>{''.join(embedded(p) for p in images)}</div>
 <h2>Die 10 schwächsten Fragen ({html.escape(primary)})</h2>
 <table><thead><tr><th>ID</th><th>Typ</th><th>Frage</th><th>Rang</th><th>Gefunden</th><th>Antwort</th></tr></thead>

@@ -112,6 +112,7 @@ def run_benchmark(questions: Sequence[Question], systems: Sequence[System], conf
             "by_type": by_group(verdicts[system.name], "type"),
             "by_set": by_group(verdicts[system.name], "set"),
             "config": configs.get(system.name, {"baseline": system.name}),
+            "operating_point": getattr(system, "operating_point", None),
         }
         for system in systems
     }

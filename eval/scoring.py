@@ -33,6 +33,9 @@ LATENCY_KEYS = ("latency_retrieval_p50_ms", "latency_retrieval_p95_ms", "latency
                 "latency_answer_p95_ms")
 METRIC_KEYS = MEAN_KEYS + LATENCY_KEYS
 RECALL_CURVE = (1, 2, 3, 5, 10)
+# thresholds for the decline decision's trade-off: every other operating point from one run
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+TARGET_DECLINED = 0.8  # issue 13's goal for unanswerable questions; reports say what reaching it costs
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
@@ -49,6 +52,7 @@ def score(question: Question, outcome: Outcome, answers: bool) -> dict[str, Any]
         "first_relevant_rank": next((i for i, r in enumerate(rel, start=1) if r), None),
         "latency_retrieval_ms": outcome.retrieval_ms, "latency_answer_ms": outcome.answer_ms,
         "answer": outcome.answer, "abstained": outcome.abstained, "error": outcome.error,
+        "confidence": round(outcome.confidence, 4) if outcome.confidence is not None else None,
     }
     for k in RECALL_CURVE:
         verdict[f"recall@{k}"] = recall_at(rel, len(gold), k) if answerable else None
@@ -95,7 +99,30 @@ def aggregate(verdicts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     block["answerable"] = sum(1 for v in verdicts if v["type"] != "unanswerable")
     curve = {str(k): mean([v.get(f"recall@{k}") for v in verdicts]) for k in RECALL_CURVE}
     block["recall_curve"] = {k: round(v, 4) if v is not None else None for k, v in curve.items()}
+    block["abstention_curve"] = abstention_curve(verdicts)
     return block
+
+
+def abstention_curve(verdicts: Sequence[dict[str, Any]],
+                     thresholds: Sequence[float] = THRESHOLDS) -> list[dict[str, float]] | None:
+    """Declined unanswerable and answered answerable questions had the decision declined at or below each
+    threshold, from the confidences of one run; None unless both kinds have one. A question asked back
+    has no confidence and is left out; a configured LLM's own judgement is not part of the curve."""
+    unanswerable = [v["confidence"] for v in verdicts
+                    if v.get("abstain_unanswerable") is not None and v.get("confidence") is not None]
+    answerable = [v["confidence"] for v in verdicts
+                  if v.get("answered_answerable") is not None and v.get("confidence") is not None]
+    if not unanswerable or not answerable:
+        return None
+    return [{"threshold": t,
+             "declined": round(sum(c <= t for c in unanswerable) / len(unanswerable), 4),
+             "answered": round(sum(c > t for c in answerable) / len(answerable), 4)} for t in thresholds]
+
+
+def best_answered(curve: list[dict[str, float]] | None, declined: float) -> dict[str, float] | None:
+    """The operating point that answers most while declining at least `declined` (None if none does)."""
+    reaching = [p for p in curve or [] if p["declined"] >= declined]
+    return max(reaching, key=lambda p: (p["answered"], -p["threshold"])) if reaching else None
 
 
 def by_group(verdicts: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from eval.scoring import TARGET_DECLINED, best_answered
 from eval.training import QuestionSet, corpus_view, load_plan
 
 DEFAULT_PLAN = Path(__file__).parent / "suite.toml"
@@ -75,11 +76,25 @@ def fingerprints(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str
     return facts
 
 
+def trade_offs(metrics: Mapping[str, Mapping[str, Any]], declined: float = TARGET_DECLINED) -> dict[str, Any]:
+    """Per corpus: what Auskunft declines and answers now, and what answering would be left at the
+    operating point that declines `declined` of the unanswerable questions (from the run's confidences)."""
+    found = {}
+    for group, results in metrics.items():
+        overall = results.get("overall") or {}
+        if not overall.get("abstention_curve"):
+            continue
+        found[group] = {"declined": overall.get("abstain_unanswerable"), "answered": overall.get("answered_answerable"),
+                        "target": declined, "at_target": best_answered(overall["abstention_curve"], declined)}
+    return found
+
+
 def _number(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}".replace(".", ",")
 
 
-def markdown(rows: Sequence[Mapping[str, Any]], facts: Mapping[str, Mapping[str, Any]]) -> str:
+def markdown(rows: Sequence[Mapping[str, Any]], facts: Mapping[str, Mapping[str, Any]],
+             trades: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     header = "| Set | Familie | Fragen (beantwortbar) | " + " | ".join(h for _, h in COLUMNS) + " |"
     lines = [header, "|" + "---|" * (3 + len(COLUMNS))]
     for row in rows:
@@ -89,6 +104,13 @@ def markdown(rows: Sequence[Mapping[str, Any]], facts: Mapping[str, Mapping[str,
     for group, fact in facts.items():
         lines.append(f"- {group}: {fact.get('chunks')} Abschnitte, Vektoren {fact.get('vectors')}, "
                      f"Modell {fact.get('model')}")
+    for group, trade in (trades or {}).items():
+        point = trade["at_target"]
+        then = (f"mindestens {_number(trade['target'])} abgelehnt hieße beantwortet {_number(point['answered'])} "
+                f"(Schwellwert {_number(point['threshold'])})" if point else
+                f"kein Schwellwert lehnt {_number(trade['target'])} ab")
+        lines.append(f"- {group}, Ablehnung: jetzt abgelehnt {_number(trade['declined'])}, beantwortet "
+                     f"{_number(trade['answered'])}; {then}")
     return "\n".join(lines) + "\n"
 
 
@@ -166,9 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             if code == 2:
                 return 2
             metrics[group] = json.loads((out / group / "metrics.json").read_text(encoding="utf-8"))
-    summary = {"plan": str(args.plan), "sets": set_rows(groups, metrics), "corpora": fingerprints(metrics)}
+    summary = {"plan": str(args.plan), "sets": set_rows(groups, metrics), "corpora": fingerprints(metrics),
+               "abstention": trade_offs(metrics)}
     (out / "suite.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    table = markdown(summary["sets"], summary["corpora"])
+    table = markdown(summary["sets"], summary["corpora"], summary["abstention"])
     (out / "suite.md").write_text(table, encoding="utf-8")
     print("\n" + table)
     if earlier is not None:

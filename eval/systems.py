@@ -31,6 +31,7 @@ class Outcome:
     answer_ms: float | None = None
     error: str | None = None
     clarified: bool = False  # asked back which topic is meant (bot.clarify): neither an answer nor a decline
+    confidence: float | None = None  # the learned decline decision's probability that the passages answer
 
 
 class System(Protocol):
@@ -55,6 +56,8 @@ class AuskunftSystem:
         self.name = name
         self.assistant = assistant
         self.retriever = retriever  # the assistant's own, for the deeper ranking
+        # declined at or below this confidence (None: fixed thresholds, no confidence to trade off)
+        self.operating_point = assistant.abstainer.threshold if assistant.abstainer else None
 
     def run(self, question: Question) -> Outcome:
         user = User(department=question.department) if question.department else None
@@ -74,7 +77,8 @@ class AuskunftSystem:
         cited = [chunk_row(by_id[s.chunk_id]) for s in answer.sources
                  if s.chunk_id in by_id and not answer.abstained and not answer.clarification]
         return Outcome([chunk_row(h.chunk) for h in ranked], answer.timings_ms["retrieval"], answer.text,
-                       answer.abstained, cited, answer_ms, clarified=answer.clarification)
+                       answer.abstained, cited, answer_ms, clarified=answer.clarification,
+                       confidence=answer.confidence)
 
 
 class RetrieverBaseline:

@@ -47,6 +47,11 @@ def test_markdown_source_cites_its_section(assistant: Assistant) -> None:
 def test_unanswerable_question_is_declined_and_logged(assistant: Assistant) -> None:
     answer = assistant.ask("Wann hat das Hallenbad am Sonntag geöffnet?")
     assert answer.abstained and answer.text.startswith("Dazu finde ich in den Unterlagen nichts.")
+    # the learned decision's confidence stands with the answer, below its threshold when it declines
+    assert answer.confidence is not None and answer.confidence <= assistant.abstainer.threshold
+    answered = assistant.ask("Was kostet ein Personalausweis für Erwachsene ab 24 Jahren?")
+    assert answered.confidence is not None and answered.confidence > assistant.abstainer.threshold
+    assert answered.to_dict()["confidence"] == answered.confidence
     assert answer.sources == []
     assert any("Hallenbad" in q for q, _, _ in assistant.logbook.gap_report())
 

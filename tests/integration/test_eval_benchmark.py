@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,13 @@ def test_benchmark_on_the_law_corpus_writes_every_metric_and_report(
     assert 0.0 <= overall["abstain_unanswerable"] <= 1.0 and overall["answered_answerable"] >= 0.6
     assert 0 < overall["latency_retrieval_p50_ms"] <= overall["latency_answer_p95_ms"]
     assert set(metrics["by_type"]) >= {"procedure", "unanswerable"} and metrics["config"]["embedder"] == "e5"
-    for name in ("report.html", "report.md", "per_question.jsonl", "recall_at_k.png", "latency.png"):
+    for name in ("report.html", "report.md", "per_question.jsonl", "recall_at_k.png", "latency.png", "abstention.png"):
         assert (out / name).stat().st_size > 0, name
+    # the learned decline decision's every operating point, from the confidences of this one run
+    curve = overall["abstention_curve"]
+    assert [p["threshold"] for p in curve][:2] == [0.05, 0.1]
+    assert all(a["declined"] <= b["declined"] and a["answered"] >= b["answered"] for a, b in pairwise(curve))
+    assert "Ablehnung: Arbeitspunkte" in (out / "report.md").read_text(encoding="utf-8")
     assert "Auskunft" in capsys.readouterr().out  # the headline table is printed
 
     # A bar no run can reach fails the command: two laws show it as well as all 22 (parsed again) did

@@ -6,7 +6,7 @@ import pytest
 from eval.questions import Question
 from eval.report import write_reports
 from eval.runner import BenchmarkError, check_gates, run_benchmark
-from eval.scoring import METRIC_KEYS, aggregate, by_group, score
+from eval.scoring import METRIC_KEYS, abstention_curve, aggregate, best_answered, by_group, score
 from eval.systems import Outcome
 
 pytestmark = pytest.mark.unit
@@ -75,15 +75,37 @@ def test_gates_pass_fail_and_refuse_unknown_metrics() -> None:
         check_gates(overall, ["recall@5=viel"])
 
 
+def test_the_abstention_curve_shows_every_operating_point_of_one_run() -> None:
+    def verdict(question: Question, confidence: float | None, declined: bool) -> dict:
+        ranked = [chunk("§ 17", "innerhalb von zwei Wochen")]
+        return score(question, Outcome(ranked, 1.0, "…", declined, [] if declined else ranked, 2.0,
+                                       confidence=confidence), answers=True)
+
+    verdicts = [verdict(FRIST, 0.9, False), verdict(FRIST, 0.4, False), verdict(FRIST, 0.2, True),
+                verdict(PARK, 0.1, True), verdict(PARK, 0.5, False), verdict(FRIST, None, False)]
+    curve = {p["threshold"]: p for p in abstention_curve(verdicts)}
+    # a question without a confidence (asked back) is left out: three answerable, two unanswerable count
+    assert curve[0.3] == {"threshold": 0.3, "declined": 0.5, "answered": round(2 / 3, 4)}
+    assert curve[0.6]["declined"] == 1.0 and curve[0.6]["answered"] == round(1 / 3, 4)
+    assert aggregate(verdicts)["abstention_curve"] == abstention_curve(verdicts)
+    # what declining 80 % costs: the point that answers most among those that decline enough
+    assert best_answered(abstention_curve(verdicts), 0.8)["threshold"] == 0.5
+    assert best_answered(None, 0.8) is None
+    # no curve without both kinds of question
+    assert abstention_curve([verdict(FRIST, 0.9, False)]) is None
+
+
 class Scripted:
     def __init__(self, name: str, answers: bool, section: str) -> None:
         self.name, self.answers, self.section = name, answers, section
+        self.operating_point = 0.3 if answers else None
 
     def run(self, question: Question) -> Outcome:
         ranked = [chunk(self.section, "innerhalb von zwei Wochen nach dem Auszug")]
         if not self.answers:
             return Outcome(ranked, 1.0)
-        return Outcome(ranked, 2.0, "zwei Wochen [1]", not question.gold, ranked, 3.0)
+        confidence = 0.8 if question.gold else 0.2
+        return Outcome(ranked, 2.0, "zwei Wochen [1]", not question.gold, ranked, 3.0, confidence=confidence)
 
 
 def test_benchmark_writes_every_report_file(tmp_path: Path) -> None:
@@ -97,4 +119,11 @@ def test_benchmark_writes_every_report_file(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     assert "data:image/png;base64" in html and "BM25" in html and "Die 10 schwächsten" in html
     assert (tmp_path / "recall_at_k.png").stat().st_size > 1000
-    assert "| Auskunft |" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert "| Auskunft |" in report
+    # the decline decision's trade-off, with the configured point marked; only Auskunft has confidences
+    assert "## Ablehnung: Arbeitspunkte (Auskunft)" in report and "| 0.300 | 1.000 | 1.000 | eingestellt |" in report
+    assert "Eingestellt (0.300): abgelehnt 1.000, beantwortet 1.000." in report
+    assert metrics["systems"]["Auskunft"]["operating_point"] == 0.3
+    assert metrics["systems"]["BM25"]["overall"]["abstention_curve"] is None
+    assert (tmp_path / "abstention.png").stat().st_size > 1000

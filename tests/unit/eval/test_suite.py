@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.suite import compare, corpus_groups, group_views, markdown, set_rows
+from eval.suite import compare, corpus_groups, group_views, markdown, set_rows, trade_offs
 from eval.training import QuestionSet
 
 pytestmark = pytest.mark.unit
@@ -52,3 +52,18 @@ def test_rows_read_each_set_from_its_corpus_run_and_compare_names_what_moved() -
     assert any(line.startswith("gesetze: andere Vektoren (v1 → v2)") for line in lines)
     assert compare(before, before) == []
     assert "| a | f | 4 (4) | 0,500 | 0,250 | – |" in markdown(before["sets"], before["corpora"])
+
+
+def test_each_corpus_says_what_declining_eighty_percent_would_cost() -> None:
+    curve = [{"threshold": 0.3, "declined": 0.5, "answered": 0.9},
+             {"threshold": 0.6, "declined": 0.85, "answered": 0.6},
+             {"threshold": 0.9, "declined": 1.0, "answered": 0.1}]
+    overall = {"abstain_unanswerable": 0.5, "answered_answerable": 0.9, "abstention_curve": curve}
+    metrics = {"gesetze": {"overall": overall},
+               "rat": {"overall": {"abstain_unanswerable": None, "abstention_curve": None}}}
+    trades = trade_offs(metrics)
+    assert list(trades) == ["gesetze"]  # a corpus run without confidences has no trade-off to show
+    assert trades["gesetze"]["at_target"] == curve[1]
+    line = markdown([], {}, trades).strip().splitlines()[-1]
+    assert line == ("- gesetze, Ablehnung: jetzt abgelehnt 0,500, beantwortet 0,900; mindestens 0,800 abgelehnt "
+                    "hieße beantwortet 0,600 (Schwellwert 0,600)")
