@@ -246,6 +246,9 @@ class Assistant:
             return True, None if self.abstainer is None else 0.0
         if any(h.exact for h in hits):
             return False, None if self.abstainer is None else 1.0  # a named section or document number exists
+        if self.retriever.document_known_share(question, hits[0].doc_id) < self.settings.abstain_min_document_known:
+            # the best document does not use the question's nouns: it answers another question, at any threshold
+            return True, None if self.abstainer is None else 0.0
         if self.abstainer is None:
             if should_abstain(self.evidence(question, hits, collections), self.thresholds):
                 return True, None

@@ -176,6 +176,24 @@ class HybridRetriever:
             visible = self._visible(collections)
             return sum(w * self._familiarity(t, visible) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
 
+    def document_known_share(self, question: str, doc_id: str) -> float:
+        """Of the question's nouns and names that the index knows, the IDF-weighted share that one document
+        uses: a question whose known words the best passage's document lacks ("WLAN-Passwort für Gäste"
+        against the password policy for staff) is about something else. Words no document uses are the
+        business of `known_share`; without known ones this is 1."""
+        with self._lock:
+            topics = {t: self.idf(t) for t in topic_terms(question)}
+            known = {t: w * self._familiarity(t, bool) for t, w in topics.items()}
+            if not sum(known.values()):
+                return 1.0
+            ids = self.index.catalog.chunk_ids_of(doc_id)
+            search = self.index.searcher()
+
+            def visible(terms: list[str]) -> bool:
+                return bool(terms) and bool(search.keyword_scores(terms, ids))
+
+            return sum(w * self._familiarity(t, visible) for t, w in topics.items()) / sum(known.values())
+
     def idf(self, term: str) -> float:
         return self.snapshot().idf(term)
 

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         None, ge=0, le=1, description="Operating point of the learned decision (answer above this probability); "
         "unset = the trained one. Higher declines more."
     )
+    abstain_min_document_known: float = Field(
+        0.3, ge=0, le=1, description="Decline when the best passage's document holds less of the question's nouns "
+        "and names (IDF-weighted share; 0 = off). Chosen on the Musterstadt questions."
+    )
     abstain_min_dense: float = Field(0.84, ge=0, le=1, description="Decline below this cosine (e5 scale).")
     abstain_min_known: float = Field(0.5, ge=0, le=1, description="Decline when fewer question nouns are known.")
     abstain_confident_dense: float = Field(0.87, ge=0, le=1, description="Above this, unknown nouns are forgiven.")

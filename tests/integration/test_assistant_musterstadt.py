@@ -56,6 +56,21 @@ def test_unanswerable_question_is_declined_and_logged(assistant: Assistant) -> N
     assert any("Hallenbad" in q for q, _, _ in assistant.logbook.gap_report())
 
 
+def test_a_question_the_best_document_has_no_words_for_is_declined(assistant: Assistant) -> None:
+    # the FAQ of the Bürgerbüro comes first, but it says nothing of a WLAN: about something else
+    question = "Gibt es im Bürgerbüro ein WLAN für Besucher?"
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.confidence == 0.0
+    best = answer.hits[0]
+    assert assistant.retriever.document_known_share(question, best.doc_id) < 0.3 <= assistant.retriever.known_share(
+        question)
+    # a question whose words the document uses is answered from it
+    fee = "Wie hoch ist die Hundesteuer für einen Kampfhund?"
+    answered = assistant.ask(fee)
+    assert not answered.abstained
+    assert assistant.retriever.document_known_share(fee, answered.hits[0].doc_id) == 1.0
+
+
 def test_drucksache_number_ranks_that_vorlage_first(assistant: Assistant) -> None:
     answer = assistant.ask("Was wurde mit DS 2025/0412 beschlossen?")
     assert answer.hits[0].source == "rat/ratsvorlage-2025-0412-kita-ausbau.pdf"

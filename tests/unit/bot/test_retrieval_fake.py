@@ -80,3 +80,15 @@ def test_a_word_only_hidden_documents_use_counts_as_unknown(retriever: HybridRet
     assert retriever.known_share(question, []) == 0.0  # no collection at all: nothing is known
     # a word the reader's own collection uses stays known
     assert retriever.known_share("Wann bekomme ich Wohngeld?", ["soziales"]) == 1.0
+
+
+def test_document_known_share_asks_one_document_for_the_known_nouns(retriever: HybridRetriever) -> None:
+    """The best passage's document must use the question's known nouns; words no document uses are left to
+    `known_share`, so a question made only of them is not judged here."""
+    docs = {Path(d).name: d for d in retriever.index.catalog.files()}
+    wohngeld = next(d for name, d in docs.items() if "wohngeld" in name)
+    hunde = next(d for name, d in docs.items() if "hundesteuer" in name)
+    question = "Wann bekomme ich Wohngeld?"
+    assert retriever.document_known_share(question, wohngeld) == 1.0
+    assert retriever.document_known_share(question, hunde) == 0.0
+    assert retriever.document_known_share("Gilt das auch in Xylanthien?", hunde) == 1.0  # no known noun at all
