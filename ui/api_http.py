@@ -47,6 +47,8 @@ class AskResponse(BaseModel):
     sources: list[SourceOut]
     notice: str | None = None
     flagged: list[str] = Field(default_factory=list, description="Sentences the cited source may not back.")
+    confidence: float | None = Field(None, description="How sure the decline decision is that the sources answer "
+                                     "the question (0 to 1; None without the learned decision).")
 
 
 class SearchRequest(BaseModel):
@@ -92,7 +94,7 @@ def build_router(services: Services, gate: ApiGate) -> APIRouter:
         except QuestionError as exc:
             raise ApiError(400, str(exc)) from exc
         return AskResponse(answer=answer.text, abstained=answer.abstained, clarification=answer.clarification,
-                           notice=answer.notice,
+                           notice=answer.notice, confidence=answer.confidence,
                            flagged=answer.flagged, sources=sources_out(services, answer.sources,
                                                                        str(request.base_url)))
 

@@ -94,6 +94,8 @@ class ChatCompletion(BaseModel):
     auskunft_abstained: bool = Field(description="True: nothing fitting in the collections this key may read.")
     auskunft_clarification: bool = Field(False, description="True: the question named no topic; the answer asks which "
                                                  "of the cited documents is meant.")
+    auskunft_confidence: float | None = Field(None, description="How sure the decline decision is that the sources "
+                                              "answer the question (0 to 1; None without the learned decision).")
 
 
 def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
@@ -184,7 +186,8 @@ class Reply:
         text = inert_markdown(answer.text) + tail
         return ChatCompletion(id=self.id, created=self.created, model=self.model,
                               choices=[Choice(message=ReplyMessage(content=text))], auskunft_sources=sources,
-                              auskunft_abstained=answer.abstained, auskunft_clarification=answer.clarification)
+                              auskunft_abstained=answer.abstained, auskunft_clarification=answer.clarification,
+                              auskunft_confidence=answer.confidence)
 
     def _chunk(self, delta: dict[str, str], finish: str | None = None, **extra: object) -> str:
         chunk = {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
@@ -210,7 +213,8 @@ class Reply:
         if held + tail:
             yield self._chunk({"content": held + tail})
         yield self._chunk({}, "stop", auskunft_sources=[s.model_dump() for s in sources],
-                          auskunft_abstained=answer.abstained, auskunft_clarification=answer.clarification)
+                          auskunft_abstained=answer.abstained, auskunft_clarification=answer.clarification,
+                          auskunft_confidence=answer.confidence)
         yield "data: [DONE]\n\n"
 
 

@@ -109,7 +109,7 @@ def ask(services: Services, account: Account, question: str, style: str = "stand
                       f"{' – ' + s['link'] if s['link'] else ''}" for s in sources)
     return {"answer": answer.text, "abstained": answer.abstained, "clarification": answer.clarification,
             "sources": sources,
-            "citations": cited, "flagged": answer.flagged, "notice": answer.notice}
+            "citations": cited, "flagged": answer.flagged, "notice": answer.notice, "confidence": answer.confidence}
 
 
 def get_document(services: Services, account: Account, doc_id: str, page: int | None = None,

@@ -117,10 +117,11 @@ def test_a_key_without_department_gets_no_part_of_a_cited_answer(server: Server)
             cited = c.post("/v1/chat/completions", json=chat(ID_QUESTION)).json()
     text = cited["choices"][0]["message"]["content"]
     assert "37,00" in text and "[1]" in text and "Quellen:" in text and cited["auskunft_sources"]
+    assert 0 < cited["auskunft_confidence"] <= 1  # how sure the decline decision was, for a client to show
     with client(server, "ohne") as c:
         refused = c.post("/v1/chat/completions", json=chat(ID_QUESTION)).json()
         assert c.get("/api/collections").json() == []
-    assert refused["auskunft_abstained"] and refused["auskunft_sources"] == []
+    assert refused["auskunft_abstained"] and refused["auskunft_sources"] == [] and refused["auskunft_confidence"] == 0.0
     assert "37,00" not in refused["choices"][0]["message"]["content"]
 
 

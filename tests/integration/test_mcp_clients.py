@@ -85,9 +85,11 @@ def test_department_a_reads_its_collection(app: App) -> None:
     assert any(p["collection"] == "personal" for p in open_search.structured_content["passages"])
     assert any(s["collection"] == "personal" for s in answer.structured_content["sources"])
     assert answer.structured_content["clarification"] is False  # a question with a topic is answered
+    assert 0 < answer.structured_content["confidence"] <= 1  # how sure the decline decision was
     assert SECRET_WORD in doc.structured_content["text"] and not intern.is_error
     (vague,) = http(app, "b", ("ask", {"question": "Was kostet das?"}))
     assert vague.structured_content["clarification"] is True, vague.structured_content  # asked back, within rights
+    assert vague.structured_content["confidence"] is None  # asking back decides nothing
     assert all(s["collection"] != "personal" for s in vague.structured_content["sources"])
 
 
