@@ -32,7 +32,8 @@ def test_ten_killed_ingests_each_resume_to_what_the_chunker_predicts(tmp_path: P
 def _assistant(settings: Settings) -> Assistant:
     # the fake embedder has no meaning to judge: fixed thresholds at 0 never decline
     settings = settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                           "abstain_min_known": 0.0, "fusion": "hybrid"})
+                                           "abstain_min_known": 0.0,
+                                           "abstain_min_document_known": 0.0, "fusion": "hybrid"})
     return Assistant.from_settings(settings, index=open_index(settings))
 
 

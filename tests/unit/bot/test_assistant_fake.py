@@ -38,7 +38,8 @@ def assistant(fake_musterstadt: Index) -> Iterator[Assistant]:
                               "Parkausweise kosten 30 Euro im Bürgerbüro [1]. Erfunden [9].")
     # the fake embedder has no meaning to judge: fixed thresholds at 0 never decline
     settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                            "abstain_min_known": 0.0})
+                                                            "abstain_min_known": 0.0,
+                                                            "abstain_min_document_known": 0.0})
     yield Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
 
 
@@ -141,7 +142,8 @@ class JudgingBackend(ScriptedBackend):
 def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_musterstadt: Index, verdict: bool | None,
                                                                   declined: bool) -> None:
     settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                            "abstain_min_known": 0.0})
+                                                            "abstain_min_known": 0.0,
+                                                            "abstain_min_document_known": 0.0})
     backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", verdict)
     assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     answer = assistant.ask("Hundesteuer erster Hund Steuersatz")
@@ -153,7 +155,8 @@ def test_an_llm_no_declines_and_no_verdict_keeps_the_answer(fake_musterstadt: In
 
 def test_the_llm_judgement_can_be_switched_off(fake_musterstadt: Index) -> None:
     settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                            "abstain_min_known": 0.0, "llm_sufficiency": False})
+                                                            "abstain_min_known": 0.0, "abstain_min_document_known": 0.0,
+                                                            "llm_sufficiency": False})
     backend = JudgingBackend("Die Hundesteuer beträgt 96 Euro [1].", False)
     assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     assert not assistant.ask("Hundesteuer erster Hund").abstained
@@ -171,7 +174,8 @@ def test_the_backend_says_how_many_chunks_of_a_place_it_reads(fake_musterstadt: 
     """A language model's context window is sized for top_k passages: it gets one chunk per place; the
     extractive backend, which costs no context, also the next chunk of each place."""
     settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                            "abstain_min_known": 0.0})
+                                                            "abstain_min_known": 0.0,
+                                                            "abstain_min_document_known": 0.0})
     assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     seen: list[int] = []
     select = assistant.retriever.select
@@ -186,3 +190,16 @@ def test_the_backend_says_how_many_chunks_of_a_place_it_reads(fake_musterstadt: 
     places = [(h.chunk.doc_id, h.chunk.section, h.chunk.page) for h in answer.hits]
     assert len(set(places)) == min(settings.top_k, len(places))
     assert max(places.count(p) for p in places) <= expected
+
+
+def test_a_best_document_without_the_questions_known_words_is_declined(fake_musterstadt: Index) -> None:
+    """The decline rule that reads the best passage's document: the building office cannot see the leave
+    rules, so the best document it may read never mentions leave, and it gets no answer from it."""
+    never = {"abstention": "thresholds", "abstain_min_dense": 0.0, "abstain_min_known": 0.0}
+    settings = fake_musterstadt.settings.model_copy(update={**never, "abstain_min_document_known": 0.3})
+    backend = ScriptedBackend("Erfunden [1].")
+    assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
+    assert assistant.ask("Urlaub Tage Erholungsurlaub", user=User(department="bauamt")).abstained
+    assert backend.requests == []
+    answered = assistant.ask("Urlaub Tage Erholungsurlaub", user=User(department="personalamt"))
+    assert not answered.abstained and answered.confidence is None  # fixed thresholds: no confidence

@@ -162,7 +162,8 @@ def test_assistant_asks_an_llm_for_the_headings_and_checks_them(fake_musterstadt
     from bot.assistant import Assistant
 
     settings = fake_musterstadt.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                            "abstain_min_known": 0.0})
+                                                            "abstain_min_known": 0.0,
+                                                            "abstain_min_document_known": 0.0})
     backend = FakeLLM()
     assistant = Assistant.from_settings(settings, index=fake_musterstadt, backend=backend)
     answer = assistant.ask("Welche Unterlagen brauche ich für einen Bauantrag?")

@@ -83,7 +83,7 @@ def test_a_follow_up_is_condensed_by_the_declared_ability(fake_index: Index, bac
                                                           expected: str | None) -> None:
     Ingestor(fake_index).run([CORPUS / "satzungen"])
     settings = fake_index.settings.model_copy(update={"abstention": "thresholds", "abstain_min_dense": 0.0,
-                                                      "abstain_min_known": 0.0})
+                                                      "abstain_min_known": 0.0, "abstain_min_document_known": 0.0})
     assistant = build_services(settings, index=fake_index, backend=backend).assistant
     answer = assistant.ask("Und für einen Kampfhund?", history=[("Wie hoch ist die Hundesteuer?", "96 Euro [1].")])
     if expected is None:

@@ -21,7 +21,8 @@ USERS = {"anna": ("buergerbuero", False), "paula": ("personalamt", False), "admi
 def make_services(index: Index, tmp_path: Path, with_users: bool = True, **overrides: object) -> Services:
     Ingestor(index).run([CORPUS])
     settings = index.settings.model_copy(update={
-        "abstention": "thresholds", "abstain_min_dense": 0.0, "abstain_min_known": 0.0, "corpus_dir": CORPUS,
+        "abstention": "thresholds", "abstain_min_dense": 0.0, "abstain_min_known": 0.0,
+        "abstain_min_document_known": 0.0, "corpus_dir": CORPUS,
         "users_file": tmp_path / "users.toml", **overrides,
     })
     users: UserDirectory | None = None
