@@ -69,11 +69,7 @@ def plots(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], ou
         ax.plot(ks, [curve[str(k)] for k in ks], marker="o", label=name)
     ax.set(xlabel="k", ylabel="Recall@k", title="Recall@k je System", ylim=(0, 1.02))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    files.append(out / "recall_at_k.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+    files.append(_save(fig, out / "recall_at_k.png"))
 
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for name, items in verdicts.items():
@@ -83,11 +79,7 @@ def plots(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], ou
         if values:
             ax.hist(values, bins=30, alpha=0.55, label=f"{name} ({'Antwort' if answers else 'Suche'})")
     ax.set(xlabel="Millisekunden", ylabel="Fragen", title="Latenz je Frage")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    files.append(out / "latency.png")
-    fig.savefig(files[-1], dpi=110)
-    plt.close(fig)
+    files.append(_save(fig, out / "latency.png"))
 
     curves = {name: block for name, block in results["systems"].items() if block["overall"].get("abstention_curve")}
     if curves:
@@ -101,12 +93,19 @@ def plots(results: dict[str, Any], verdicts: dict[str, list[dict[str, Any]]], ou
         ax.set(xlabel="beantwortbare beantwortet", ylabel="nicht beantwortbare abgelehnt",
                title="Ablehnung: jeder Schwellwert (Kreis: eingestellt)", xlim=(0, 1.02), ylim=(0, 1.02))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        files.append(out / "abstention.png")
-        fig.savefig(files[-1], dpi=110)
-        plt.close(fig)
+        files.append(_save(fig, out / "abstention.png"))
     return files
+
+
+def _save(fig: Any, path: Path) -> Path:
+    """Legend, layout, PNG, and the figure closed (matplotlib keeps every open figure)."""
+    import matplotlib.pyplot as plt
+
+    fig.axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def operating_row(verdicts: list[dict[str, Any]], threshold: float | None) -> dict[str, float] | None:
