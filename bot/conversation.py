@@ -36,12 +36,14 @@ def looks_like_follow_up(question: str) -> bool:
 
 
 def _own_topic(sentence: str) -> list[str]:
-    """Capitalised content words: nouns and names. A sentence's first word is capitalised anyway; it names a
-    topic unless it is a question word or a verb that opens a yes/no question ("Kostet das was?")."""
+    """Capitalised content words: nouns and names, but not the generic ones of the asked kind of fact
+    ("Welche Unterlagen brauche ich dafür?" asks about the chat's topic). A sentence's first word is
+    capitalised anyway; it names a topic unless it is a question word or a verb that opens a yes/no
+    question ("Kostet das was?")."""
     words = re.findall(r"[\wÄÖÜäöüß§.-]+", sentence)
     topic = []
     for i, word in enumerate(words):
-        if not word[:1].isupper() or word not in key_terms(word):
+        if not word[:1].isupper() or word not in key_terms(word) or generic_only(word):
             continue
         following = words[i + 1] if i + 1 < len(words) else ""
         if i == 0 and (_QUESTION_WORD.match(word) or _SUBJECT.match(following)):

@@ -61,6 +61,14 @@ def test_a_follow_up_with_a_rank_or_count_replaces_the_previous_one() -> None:
     assert "Erwachsene" in adult and "24" not in adult
 
 
+def test_a_generic_noun_of_the_asked_kind_names_no_topic() -> None:
+    history = [("Ich möchte einen neuen Personalausweis beantragen.", "…")]
+    assert "Personalausweis" in condense("Welche Unterlagen brauche ich dafür?", history)
+    assert "Personalausweis" in condense("Gibt es dafür ein Formular?", history)
+    # a topic beside the generic noun keeps the question its own
+    assert not looks_like_follow_up("Welche Unterlagen brauche ich dafür beim Wohngeld?")
+
+
 def test_a_verb_first_question_names_no_topic() -> None:
     # "Kostet" opens a yes/no question; "Wohngeld" names the topic wherever it stands
     assert looks_like_follow_up("Bis wann muss ich das erledigen? Kostet das eigentlich was?")
