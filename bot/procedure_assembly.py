@@ -49,6 +49,10 @@ _STEP = re.compile(r"\b(zuerst|zunächst|anschließend|danach|im nächsten schri
                    r"\w*(vordruck|formular)\w*\b[^.]{0,60}\b(erhalten sie|erhältlich)\b|"
                    r"\btermin\w*\b[^.]{0,40}\b(vereinbar|buch)|\bauf\s+(schriftlichen|elektronischen|formlosen)\b",
                    re.I)
+# "Mitzubringen sind der Ausweis, ein Lichtbild (Fototerminal 6,00 Euro) …": the sentence lists documents, though
+# it names what one of them costs
+_DOCS_ANNOUNCED = re.compile(r"^(mitzubringen|vorzulegen|einzureichen|beizufügen)\b|\b(sind|ist) (folgende \w+ )?"
+                             r"(mitzubringen|vorzulegen|einzureichen|beizufügen)\s*:", re.I)
 _DOCUMENT = re.compile(r"\b\w*(nachweis|bescheinigung|kopie|ausweis|pass|formular|vordruck|vollmacht|urkunde|"
                        r"bestätigung|plan|pläne|zeichnung|beschreibung|bescheid|vertrag|abrechnung|kontoauszug|"
                        r"kontoauszüge|grundbuchauszug|zeugnis|erklärung|berechnung|lichtbild|foto|unterschrift|bogen)"
@@ -95,6 +99,8 @@ def kind_of(text: str, item: bool, context: str) -> str | None:
         return "unterlagen"
     if item and _STEPS_CONTEXT.search(context):
         return "schritte"
+    if not item and _DOCS_ANNOUNCED.search(text) and _DOCUMENT.search(text):
+        return "unterlagen"
     if _MONEY.search(text):
         return "gebuehren"
     if _HOURS.search(text) or _OFFICE.search(text):

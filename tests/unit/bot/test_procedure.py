@@ -65,6 +65,11 @@ def test_items_are_sorted_under_the_headings_by_general_cues() -> None:
     assert kind_of("Zuständig ist die Fachstelle, Tel. 0123 456-78.", False, "") == "stelle"
     assert kind_of("Stellen Sie den Antrag schriftlich bei der Fachstelle.", False, "") == "schritte"
     assert kind_of("Für Kinder unter 16 Jahren gilt dasselbe.", False, "") is None  # an age is no deadline
+    # a sentence that lists what to bring stays under Unterlagen, though it names what one of them costs
+    brought = "Mitzubringen sind der alte Ausweis und ein Lichtbild (Fototerminal im Amt für 6,00 Euro)."
+    assert kind_of(brought, False, "") == "unterlagen"
+    assert kind_of("Folgende Unterlagen sind vorzulegen: Ausweis, Lichtbild.", False, "") == "unterlagen"
+    assert kind_of("Mitzubringen ist eine Gebühr von 6,00 Euro.", False, "") == "gebuehren"  # no document named
 
 
 def test_assembly_cites_each_item_and_leaves_out_other_topics() -> None:
