@@ -166,15 +166,17 @@ class HybridRetriever:
         parts = [*self._known(split_compound, term, vocab), *self._known(spelling_variants, term, vocab)]
         return 0.5 if visible([t for t in dict.fromkeys(parts) if t in vocab.df]) else 0.0
 
+    def _familiar_weight(self, question: str, visible: Callable[[list[str]], bool]) -> tuple[float, float]:
+        """IDF weight of the question's nouns and names: all of it, and the part `visible` finds familiar."""
+        topics = {t: self.idf(t) for t in topic_terms(question)}
+        return sum(topics.values()), sum(w * self._familiarity(t, visible) for t, w in topics.items())
+
     def known_share(self, question: str, collections: Sequence[str] | None = None) -> float:
         """IDF-weighted share of the question's nouns and names that the index knows (1 without any); with
         `collections`, that the chunks of those collections hold."""
         with self._lock:
-            topics = {t: self.idf(t) for t in topic_terms(question)}
-            if not topics:
-                return 1.0
-            visible = self._visible(collections)
-            return sum(w * self._familiarity(t, visible) for t, w in topics.items()) / (sum(topics.values()) or 1.0)
+            total, known = self._familiar_weight(question, self._visible(collections))
+            return known / total if total else 1.0
 
     def document_known_share(self, question: str, doc_id: str) -> float:
         """Of the question's nouns and names that the index knows, the IDF-weighted share that one document
@@ -182,17 +184,16 @@ class HybridRetriever:
         against the password policy for staff) is about something else. Words no document uses are the
         business of `known_share`; without known ones this is 1."""
         with self._lock:
-            topics = {t: self.idf(t) for t in topic_terms(question)}
-            known = {t: w * self._familiarity(t, bool) for t, w in topics.items()}
-            if not sum(known.values()):
+            _, known = self._familiar_weight(question, bool)
+            if not known:
                 return 1.0
             ids = self.index.catalog.chunk_ids_of(doc_id)
             search = self.index.searcher()
 
-            def visible(terms: list[str]) -> bool:
+            def in_document(terms: list[str]) -> bool:
                 return bool(terms) and bool(search.keyword_scores(terms, ids))
 
-            return sum(w * self._familiarity(t, visible) for t, w in topics.items()) / sum(known.values())
+            return self._familiar_weight(question, in_document)[1] / known
 
     def idf(self, term: str) -> float:
         return self.snapshot().idf(term)
