@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bot import reports
+from bot.adapter import AdapterFileError
 from bot.assistant import OPERATOR, QuestionError, User
 from bot.backends.base import BackendUnavailableError
 from bot.logbook import Logbook, logbook_path
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.collection:
             args.collection = [index.collections.check_collection(c) for c in args.collection]
         engine = build_services(settings, index=index, links=file_links(index.catalog))
-    except (CollectionsError, IndexMismatchError, BackendUnavailableError) as exc:
+    except (CollectionsError, IndexMismatchError, BackendUnavailableError, AdapterFileError) as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         index.close()
         return 2

@@ -253,7 +253,7 @@ class Assistant:
             if should_abstain(self.evidence(question, hits, collections), self.thresholds):
                 return True, None
             return self._judged_insufficient(question, hits), None
-        ids, matrix, scores = self.retriever.learned_scores(pool)
+        ids, matrix, scores = self.retriever.decision_features(pool)
         row = question_row(scores, matrix, [pool.stored[i].text for i in ids],
                            self.retriever.known_share(question, collections), question)
         confidence = float(self.abstainer.probability(row[None, :])[0])

@@ -57,6 +57,9 @@ class CandidatePool:
     query: QueryTerms
     vector: Any = None
     dense: dict[str, float] = field(default_factory=dict)
+    # cosines with the question vector before a query adapter moved it: the scale the decline decision and
+    # its thresholds were fitted on (empty without an adapter, then `dense` is that scale)
+    raw_dense: dict[str, float] = field(default_factory=dict)
     bm25: dict[str, float] = field(default_factory=dict)
     variants: dict[str, float] = field(default_factory=dict)
     lexicon: dict[str, float] = field(default_factory=dict)
@@ -67,6 +70,10 @@ class CandidatePool:
 
     def ids(self) -> list[str]:
         return list(dict.fromkeys([*self.dense, *self.bm25, *self.variants, *self.lexicon, *self.exact]))
+
+    def cosine(self, cid: str) -> float | None:
+        """A candidate's cosine on the embedding model's own scale (not the adapter's)."""
+        return self.raw_dense.get(cid, self.dense.get(cid)) if self.raw_dense else self.dense.get(cid)
 
     def keyword(self, compound_weight: float) -> dict[str, float]:
         """The classic keyword score: BM25 of the question's terms plus a share of the variants' BM25."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from bot.candidates import CandidatePool, QueryTerms, passage_terms
-from bot.features import feature_matrix
+from bot.features import PASSAGE_FEATURES, feature_matrix
 from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
@@ -29,6 +29,7 @@ from core.search import ChunkSearch
 from core.vocabulary import IndexSnapshot
 
 if TYPE_CHECKING:
+    from bot.adapter import QueryAdapter
     from bot.ranker import LinearModel
 
 FUSION_MODES = ("learned", "hybrid", "rrf", "dense", "keyword")
@@ -44,7 +45,7 @@ class HybridRetriever:
     def __init__(self, index: Index, *, candidates: int = 40, fusion: str = "hybrid", alpha: float = 0.7,
                  rank_mix: float = 0.6, compound_weight: float = 0.5, reranker: Reranker | None = None,
                  ranker: LinearModel | None = None, lexicon: Lexicon | None = None,
-                 clock: Callable[[], date] = today) -> None:
+                 clock: Callable[[], date] = today, adapter: QueryAdapter | None = None) -> None:
         if fusion not in FUSION_MODES:
             raise ValueError(f"fusion must be one of {FUSION_MODES}, got {fusion!r}")
         if candidates < 1:
@@ -58,6 +59,7 @@ class HybridRetriever:
         self.reranker = reranker
         self.ranker = ranker
         self.lexicon = lexicon or Lexicon()
+        self.adapter = adapter  # moves the question vector towards the corpus's wording (bot/adapter.py)
         self.clock = clock  # the day validity dates are compared with (injectable for tests)
         # one snapshot of the index, brought up to date once per question; the lock keeps an update from
         # changing it under a question that reads it in another thread
@@ -235,7 +237,7 @@ class HybridRetriever:
 
         def hit(cid: str) -> Hit:
             return Hit(chunk=with_current_status(stored[cid], day), score=scores.get(cid, 1.0),
-                       dense=pool.dense.get(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
+                       dense=pool.cosine(cid), keyword=keyword.get(cid), exact=cid in pool.exact)
 
         hits = [hit(cid) for cid in order[: 3 * k if self.reranker else k]]
         if self.reranker is not None:
@@ -273,6 +275,17 @@ class HybridRetriever:
             pool.scored = ([s.id for s in signals], matrix, self.ranker.decision(matrix))
         return pool.scored
 
+    def decision_features(self, pool: CandidatePool) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """`learned_scores` with the cosine column on the embedding model's own scale, as the decline decision
+        was trained (a query adapter shifts every cosine of a question; the ranking does not mind, a threshold
+        on the best cosine does)."""
+        ids, matrix, scores = self.learned_scores(pool)
+        if not pool.raw_dense:
+            return ids, matrix, scores
+        own = matrix.copy()
+        own[:, PASSAGE_FEATURES.index("dense")] = [pool.cosine(cid) or 0.0 for cid in ids]
+        return ids, own, scores
+
     def pool(self, question: str, collections: Sequence[str] | None = None,
              query: QueryTerms | None = None) -> CandidatePool | None:
         """Candidates of both retrievers (and the lexicon), with every score filled in where the mode
@@ -285,8 +298,10 @@ class HybridRetriever:
         allowed = sorted(collections) if collections is not None else None
         query = query or self.query_terms(question)  # callers that analysed the question pass it in
         pool = CandidatePool(query=query)
+        raw_vector = None
         if self.fusion != "keyword":
-            pool.vector = self.index.embedder.embed_query(question)
+            raw_vector = self.index.embedder.embed_query(question)
+            pool.vector = raw_vector if self.adapter is None else self.adapter.apply(raw_vector)
             pool.dense = dict(search.dense(pool.vector, self.candidates, allowed))
         if self.fusion != "dense":
             pool.bm25 = dict(search.keyword(query.terms, self.candidates, allowed))
@@ -297,6 +312,9 @@ class HybridRetriever:
         if self.fusion in ("hybrid", "learned"):
             pool.terms = catalog.chunk_terms(pool.ids())  # one read for all: coverage and BM25 need them
             self._complete(pool, search)
+            if self.adapter is not None:
+                pool.raw_dense = {cid: float(np.dot(vec, raw_vector))
+                                  for cid, vec in search.vectors(pool.ids()).items()}
         pool.stored = catalog.chunks(pool.ids())
         return pool
 

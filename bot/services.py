@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.abstain import QUESTION_FEATURES
+from bot.adapter import QueryAdapter, choose_adapter
 from bot.assistant import Assistant
 from bot.backends import choose_backend
 from bot.backends.base import AnswerBackend
@@ -51,8 +52,15 @@ def make_retriever(settings: Settings, index: Index) -> HybridRetriever:
     return HybridRetriever(
         index, candidates=settings.retrieval_candidates, fusion=settings.fusion, alpha=settings.fusion_alpha,
         rank_mix=settings.fusion_rank_mix, reranker=make_reranker(settings.reranker),
-        ranker=load_model(RANKER_FILE, PASSAGE_FEATURES), lexicon=lexicon,
+        ranker=load_model(RANKER_FILE, PASSAGE_FEATURES), lexicon=lexicon, adapter=make_adapter(settings, index),
     )
+
+
+def make_adapter(settings: Settings, index: Index) -> QueryAdapter | None:
+    """The configured query adapter; with 'auto', one trained for this corpus (chosen when the engine starts:
+    an index that later becomes another corpus keeps it until the next start)."""
+    documents = [f.content_hash for f in index.catalog.files().values() if f.status == "ok" and f.content_hash]
+    return choose_adapter(settings.query_adapter, index.embedder.name, index.embedder.dim, documents)
 
 
 def make_abstainer(settings: Settings) -> LinearModel | None:

@@ -58,6 +58,11 @@ class FileRecord:
     failed_fingerprint: str | None
     updated_at: str
 
+    @property
+    def content_hash(self) -> str | None:
+        """The file's content digest alone (the fingerprint also names chunk settings, parser and collection)."""
+        return self.fingerprint.split("|", 1)[0] if self.fingerprint else None
+
 
 def upgrade(db: sqlite3.Connection) -> None:
     """Bring a catalog of an older version up to the current schema in place (nothing is lost).

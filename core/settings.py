@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         "learned", description="'learned' (default: the trained ranker, bot/ranker.py), 'hybrid' (hand-tuned, "
         "bot/fusion.py), plain 'rrf', or one retriever alone."
     )
+    query_adapter: str = Field(
+        "off", description="Learned map of the question vector towards a corpus's wording (bot/adapter.py): "
+        "'off' none (default: it lifts recall on the laws but costs answered questions and key facts, see "
+        "the benchmark); 'auto' a bundled adapter trained for the indexed corpus and embedding model, if there "
+        "is one; a path that file (scripts/train_adapter.py)."
+    )
     lexicon_file: Path | None = Field(
         None, description="Own synonym groups (TOML, like bot/data/lexikon.toml), added to the bundled lexicon."
     )

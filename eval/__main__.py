@@ -9,6 +9,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from bot.adapter import AdapterFileError
 from bot.backends.base import BackendUnavailableError
 from core.index import IndexMismatchError
 from core.permissions import CollectionsError
@@ -18,6 +19,7 @@ from eval.report import table, text_table, write_reports
 from eval.runner import (
     BASELINE_BUILDERS,
     BenchmarkError,
+    adapter_facts,
     build_systems,
     check_gates,
     index_facts,
@@ -83,16 +85,22 @@ def main(argv: list[str] | None = None) -> int:
                 bench = run_benchmark(questions, systems, {n: settings_summary(s) for n, s in configs},
                                       [str(p) for p in args.questions], args.corpus, show_progress=show)
                 bench.results["index"] = index_facts(engines[0].index)
+                bench.results["adapter"] = adapter_facts(engines[0].retriever.adapter, questions)
             finally:
                 for engine in engines:
                     engine.close()
         out = args.out or Path("eval") / "results" / datetime.now().strftime("%Y%m%d-%H%M%S")
         write_reports(bench.results, bench.verdicts, out)
         failures = check_gates(bench.results["overall"], args.min)
+    # a wrong setup is a message and exit code 2, not a traceback
     except (QuestionFileError, SettingsError, CollectionsError, BenchmarkError, IndexMismatchError,
-            BackendUnavailableError) as exc:  # a wrong setup is a message and exit code 2, not a traceback
+            BackendUnavailableError, AdapterFileError) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
+    if (adapter := bench.results.get("adapter")) and adapter["trained_on"]:
+        print(f"Achtung: {adapter['trained_on']} der Fragen hat der Frage-Adapter {adapter['file']} im Training "
+              "gesehen; ihre Zahlen sind geschönt (eval/suite.toml misst jedes Set mit dem Adapter ohne seine "
+              "Familie, oder query_adapter = 'off')", file=sys.stderr)
     rows = table([(name, block["overall"]) for name, block in bench.results["systems"].items()])
     print(text_table(rows))
     print(f"\nBericht: {out / 'report.html'} (auch report.md, metrics.json, per_question.jsonl)")

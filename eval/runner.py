@@ -23,6 +23,7 @@ from eval.systems import AuskunftSystem, RetrieverBaseline, System, TextbookLlam
 from ingest.pipeline import Ingestor
 
 if TYPE_CHECKING:
+    from bot.adapter import QueryAdapter
     from bot.services import Engine
 
 BASELINES = ("BM25", "Dicht (e5)", "RRF", "llama-index Standard")
@@ -175,6 +176,16 @@ def model_fingerprint(index: Index) -> str:
     """A digest of the vector this machine's model computes for a fixed question, bypassing the cache."""
     vector = index.embedder.compute_query(_PROBE)
     return hashlib.sha256(np.asarray(vector, dtype=np.float32).tobytes()).hexdigest()[:12]
+
+
+def adapter_facts(adapter: QueryAdapter | None, questions: Sequence[Question]) -> dict[str, Any] | None:
+    """Which query adapter the primary system used, and how many of the benchmark's questions it was trained
+    on: figures on those are in-sample (the adapter has seen them) and say nothing about new questions."""
+    if adapter is None:
+        return None
+    return {"file": adapter.path.name if adapter.path else None, "sets": adapter.info.get("sets"),
+            "held_out": adapter.info.get("held_out"),
+            "trained_on": sum(1 for q in questions if adapter.trained_on(q.question))}
 
 
 def settings_summary(settings: Settings) -> dict[str, Any]:

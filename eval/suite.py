@@ -1,4 +1,5 @@
-"""`python -m eval.suite [--plan eval/suite.toml] [--out DIR] [--baselines] [--only NAME ...] [--compare DIR]`:
+"""`python -m eval.suite [--plan eval/suite.toml] [--out DIR] [--baselines] [--only NAME ...] [--compare DIR]
+[--adapters]`:
 every question set of a plan on its corpus, one table for all of them.
 
 Each corpus is ingested once into a fresh index (vectors from the cache) and measured with `python -m eval`;
@@ -14,6 +15,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,13 +35,14 @@ class SuiteError(Exception):
 
 
 def corpus_groups(sets: Sequence[QuestionSet]) -> dict[str, list[QuestionSet]]:
-    """Sets that share a corpus (and its exclusions) run on one index; named after the folder, in plan order."""
-    groups: dict[tuple[Path, tuple[str, ...]], list[QuestionSet]] = {}
+    """Sets that share a corpus (and its exclusions) and query adapter run on one index; named after the folder
+    (or the adapter), in plan order."""
+    groups: dict[tuple[Path, tuple[str, ...], Path | None], list[QuestionSet]] = {}
     for qset in sets:
-        groups.setdefault((qset.corpus, qset.exclude), []).append(qset)
+        groups.setdefault((qset.corpus, qset.exclude, qset.adapter), []).append(qset)
     named: dict[str, list[QuestionSet]] = {}
-    for (corpus, exclude), members in groups.items():
-        name = corpus.name + ("-auswahl" if exclude else "")
+    for (corpus, exclude, adapter), members in groups.items():
+        name = (adapter.stem if adapter else corpus.name) + ("-auswahl" if exclude else "")
         while name in named:  # the same folder with other exclusions
             name += "+"
         named[name] = members
@@ -143,7 +146,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--baselines", action="store_true", help="auch BM25, dicht, RRF und llama-index messen")
     parser.add_argument("--embedding-cache", type=Path, help="Vektor-Cache (Standard wie python -m eval)")
     parser.add_argument("--compare", type=Path, help="eine frühere Suite (Ordner mit suite.json) daneben stellen")
+    parser.add_argument("--adapters", action="store_true",
+                        help="jedes Set mit seinem Frage-Adapter aus dem Plan messen (ohne seine Familie trainiert)")
     return parser
+
+
+def _adapter_config(adapter: Path | None, folder: Path) -> list[str]:
+    """`--config` with the set's query adapter (a leave-one-family-out one, so no set is measured on the
+    questions its adapter was trained on); nothing when the set takes the default ('auto')."""
+    if adapter is None:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "auskunft.toml"
+    config.write_text(f"query_adapter = {json.dumps(str(adapter))}\n", encoding="utf-8")
+    return ["--config", str(config)]
 
 
 def _select(sets: list[QuestionSet], only: Sequence[str], plan: Path) -> list[QuestionSet]:
@@ -173,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     out = args.out or Path("eval") / "results" / datetime.now().strftime("suite-%Y%m%d-%H%M%S")
+    if not args.adapters:  # the configured default (query_adapter), for every set
+        sets = [replace(qset, adapter=None) for qset in sets]
     groups = corpus_groups(sets)
     metrics: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="auskunft-suite-") as work:
@@ -183,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--corpus", str(corpus), "--out", str(out / group), "--quiet"]
             command += [] if args.baselines else ["--no-baselines"]
             command += ["--embedding-cache", str(args.embedding_cache)] if args.embedding_cache else []
+            command += _adapter_config(members[0].adapter, Path(work) / group)
             print(f"== {group}: {', '.join(q.name for q in members)}", flush=True)
             code = eval_main(command)
             if code == 2:

@@ -32,6 +32,7 @@ class QuestionSet:
     questions: Path
     corpus: Path
     exclude: tuple[str, ...] = ()  # glob patterns of corpus files to leave out (e.g. split copies)
+    adapter: Path | None = None  # the benchmark measures this set with this query adapter (not 'auto')
 
 
 def load_plan(path: Path) -> list[QuestionSet]:
@@ -41,8 +42,9 @@ def load_plan(path: Path) -> list[QuestionSet]:
     sets = []
     for n, entry in enumerate(data.get("set", []), start=1):
         try:
+            adapter = (base / entry["adapter"]).resolve() if entry.get("adapter") else None
             sets.append(QuestionSet(entry["name"], entry["family"], (base / entry["questions"]).resolve(),
-                                    (base / entry["corpus"]).resolve(), tuple(entry.get("exclude", []))))
+                                    (base / entry["corpus"]).resolve(), tuple(entry.get("exclude", [])), adapter))
         except KeyError as exc:
             raise ValueError(f"{path}: [[set]] Nr. {n} braucht {exc}") from None
     return sets

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from bot.adapter import AdapterFileError
 from bot.backends.base import BackendUnavailableError
 from bot.services import build_services
 from core.embed import Embedder
@@ -59,7 +60,7 @@ def prepare(settings: Settings, embedder: Embedder | None = None, show_progress:
             f"{exc}\nSprachmodell prüfen oder mit AUSKUNFT_LLM_FALLBACK=true ohne Sprachmodell starten "
             "(Antworten aus Textstellen)."
         ) from exc
-    except (UsersError, IndexMismatchError, IngestBusyError) as exc:
+    except (UsersError, IndexMismatchError, IngestBusyError, AdapterFileError) as exc:
         index.close()
         raise StartupError(str(exc)) from exc
     except StartupError:

@@ -67,3 +67,20 @@ def test_each_corpus_says_what_declining_eighty_percent_would_cost() -> None:
     line = markdown([], {}, trades).strip().splitlines()[-1]
     assert line == ("- gesetze, Ablehnung: jetzt abgelehnt 0,500, beantwortet 0,900; mindestens 0,800 abgelehnt "
                     "hieße beantwortet 0,600 (Schwellwert 0,600)")
+
+
+def test_sets_with_their_own_query_adapter_run_on_their_own_index_with_a_config_naming_it(tmp_path: Path) -> None:
+    from eval.suite import _adapter_config
+
+    without = Path("/a/gesetze-ohne-extern.npz")
+    sets = [QuestionSet("p", "umformuliert", Path("/q/p.jsonl"), LAWS, (), Path("/a/gesetze-ohne-umformuliert.npz")),
+            QuestionSet("x", "extern", Path("/q/x.jsonl"), LAWS, (), without),
+            QuestionSet("y", "extern", Path("/q/y.jsonl"), LAWS, (), without),
+            QuestionSet("m", "musterstadt", Path("/q/m.jsonl"), CITY)]
+    groups = corpus_groups(sets)
+    assert {name: [s.name for s in members] for name, members in groups.items()} == {
+        "gesetze-ohne-umformuliert": ["p"], "gesetze-ohne-extern": ["x", "y"], "corpus": ["m"]}
+    command = _adapter_config(without, tmp_path / "g")
+    assert command[0] == "--config"
+    assert Path(command[1]).read_text(encoding="utf-8") == f'query_adapter = "{without}"\n'
+    assert _adapter_config(None, tmp_path / "h") == []
