@@ -87,12 +87,14 @@ class CandidatePool:
         found = self.terms.get(cid)
         return set(found if found is not None else passage_terms(self.stored[cid]))
 
-    def signals(self) -> list[Signals]:
-        """Per stored candidate the raw evidence the learned ranker reads."""
+    def signals(self, own_scale: bool = False) -> list[Signals]:
+        """Per stored candidate the raw evidence the learned ranker reads; `own_scale`: the cosines before a
+        query adapter moved the question."""
         result = []
         for cid, chunk in self.stored.items():
             result.append(Signals(
-                id=cid, dense=self.dense.get(cid, 0.0), bm25=self.bm25.get(cid, 0.0),
+                id=cid, dense=(self.cosine(cid) if own_scale else self.dense.get(cid)) or 0.0,
+                bm25=self.bm25.get(cid, 0.0),
                 variants=self.variants.get(cid, 0.0), lexicon=self.lexicon.get(cid, 0.0),
                 coverage=self.query.share(self.terms_of(cid)),
                 heading=self.query.share(_analyzed(chunk.heading)),

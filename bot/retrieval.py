@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from bot.candidates import CandidatePool, QueryTerms, passage_terms
-from bot.features import PASSAGE_FEATURES, feature_matrix
+from bot.features import feature_matrix
 from bot.fusion import fuse, hybrid, ranked, steady
 from bot.lexicon import Lexicon, make_lexicon
 from bot.models import Hit
@@ -276,15 +276,16 @@ class HybridRetriever:
         return pool.scored
 
     def decision_features(self, pool: CandidatePool) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """`learned_scores` with the cosine column on the embedding model's own scale, as the decline decision
-        was trained (a query adapter shifts every cosine of a question; the ranking does not mind, a threshold
-        on the best cosine does)."""
+        """What the decline decision reads, as it was trained: `learned_scores`, or with a query adapter the
+        candidates' features and ranker scores from the cosines before it moved the question (it shifts every
+        cosine of a question and puts passages with fewer of the question's words first; a threshold on the
+        best cosine and on the first passage's coverage was not fitted to that)."""
         ids, matrix, scores = self.learned_scores(pool)
-        if not pool.raw_dense:
+        if not pool.raw_dense or self.ranker is None:
             return ids, matrix, scores
-        own = matrix.copy()
-        own[:, PASSAGE_FEATURES.index("dense")] = [pool.cosine(cid) or 0.0 for cid in ids]
-        return ids, own, scores
+        signals = pool.signals(own_scale=True)
+        own = feature_matrix(signals)
+        return [s.id for s in signals], own, self.ranker.decision(own)
 
     def pool(self, question: str, collections: Sequence[str] | None = None,
              query: QueryTerms | None = None) -> CandidatePool | None:
