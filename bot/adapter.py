@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
+import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +46,7 @@ class QueryAdapter:
     model: str  # the embedder's name the vectors came from
     documents: frozenset[str]  # content hashes of the corpus files it was trained on
     questions: frozenset[str] = frozenset()  # `question_key` of its training questions
-    info: dict = field(default_factory=dict)  # how it was trained and what it scored
+    info: dict[str, Any] = field(default_factory=dict)  # how it was trained and what it scored
     path: Path | None = None
 
     @property
@@ -85,7 +88,7 @@ def load_adapter(path: Path) -> QueryAdapter:
     except FileNotFoundError:
         raise AdapterFileError(f"Frage-Adapter nicht gefunden: {path} (query_adapter: Pfad prüfen, 'auto' "
                                "oder 'off')") from None
-    except (KeyError, TypeError, ValueError, OSError) as exc:
+    except (KeyError, TypeError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise AdapterFileError(f"{path}: keine gültige Adapterdatei ({exc}); neu schreiben mit "
                                "scripts/train_adapter.py") from None
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -131,24 +134,28 @@ def fit_adapter(queries: np.ndarray, passages: np.ndarray, relevant: np.ndarray,
     rel = np.asarray(relevant, dtype=bool)
     if not rel.any(axis=1).all():
         raise ValueError("every question needs at least one relevant passage")
-    n, d = q.shape
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        u = q + q @ w.reshape(d, d).T
-        norm = np.linalg.norm(u, axis=1, keepdims=True)
-        cos = (u @ p.T) / norm
-        z = tau * cos
-        z -= z.max(axis=1, keepdims=True)
-        prob = np.exp(z)
-        prob /= prob.sum(axis=1, keepdims=True)
-        gold = (prob * rel).sum(axis=1, keepdims=True)
-        value = float(-np.log(gold + 1e-12).mean()) + lam * float(w @ w) / 2
-        grad_cos = tau * (prob - np.where(rel, prob, 0.0) / gold) / n
-        grad_u = (grad_cos @ p - (grad_cos * cos).sum(axis=1, keepdims=True) * u / norm) / norm
-        return value, (grad_u.T @ q).ravel() + lam * w
-
-    result = minimize(loss, np.zeros(d * d), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
+    d = q.shape[1]
+    result = minimize(adapter_loss, np.zeros(d * d), args=(q, p, rel, tau, lam), jac=True, method="L-BFGS-B",
+                      options={"maxiter": max_iter})
     return result.x.reshape(d, d).astype(np.float32)
+
+
+def adapter_loss(w: np.ndarray, q: np.ndarray, p: np.ndarray, rel: np.ndarray, tau: float,
+                 lam: float) -> tuple[float, np.ndarray]:
+    """`fit_adapter`'s objective at the flattened W, and its gradient."""
+    n, d = q.shape
+    u = q + q @ w.reshape(d, d).T
+    norm = np.linalg.norm(u, axis=1, keepdims=True)
+    cos = (u @ p.T) / norm
+    z = tau * cos
+    z -= z.max(axis=1, keepdims=True)
+    prob = np.exp(z)
+    prob /= prob.sum(axis=1, keepdims=True)
+    gold = (prob * rel).sum(axis=1, keepdims=True)
+    value = float(-np.log(gold + 1e-12).mean()) + lam * float(w @ w) / 2
+    grad_cos = tau * (prob - np.where(rel, prob, 0.0) / gold) / n
+    grad_u = (grad_cos @ p - (grad_cos * cos).sum(axis=1, keepdims=True) * u / norm) / norm
+    return value, (grad_u.T @ q).ravel() + lam * w
 
 
 def dense_ranks(queries: np.ndarray, passages: np.ndarray, relevant: np.ndarray,

@@ -72,8 +72,8 @@ class CandidatePool:
         return list(dict.fromkeys([*self.dense, *self.bm25, *self.variants, *self.lexicon, *self.exact]))
 
     def cosine(self, cid: str) -> float | None:
-        """A candidate's cosine on the embedding model's own scale (not the adapter's)."""
-        return self.raw_dense.get(cid, self.dense.get(cid)) if self.raw_dense else self.dense.get(cid)
+        """A candidate's cosine on the embedding model's own scale (not the adapter's; never a mix of both)."""
+        return self.raw_dense.get(cid) if self.raw_dense else self.dense.get(cid)
 
     def keyword(self, compound_weight: float) -> dict[str, float]:
         """The classic keyword score: BM25 of the question's terms plus a share of the variants' BM25."""

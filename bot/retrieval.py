@@ -276,10 +276,11 @@ class HybridRetriever:
         return pool.scored
 
     def decision_features(self, pool: CandidatePool) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """What the decline decision reads, as it was trained: `learned_scores`, or with a query adapter the
-        candidates' features and ranker scores from the cosines before it moved the question (it shifts every
-        cosine of a question and puts passages with fewer of the question's words first; a threshold on the
-        best cosine and on the first passage's coverage was not fitted to that)."""
+        """What the decline decision reads: `learned_scores`, or with a query adapter the candidates' features
+        and ranker scores from the cosines before it moved the question (it shifts every cosine of a question
+        and puts passages with fewer of the question's words first; a threshold on the best cosine and on the
+        first passage's coverage was not fitted to that). The candidates stay those the moved vector found, so
+        this comes close to, but is not exactly, the decision without the adapter."""
         ids, matrix, scores = self.learned_scores(pool)
         if not pool.raw_dense or self.ranker is None:
             return ids, matrix, scores
@@ -313,9 +314,8 @@ class HybridRetriever:
         if self.fusion in ("hybrid", "learned"):
             pool.terms = catalog.chunk_terms(pool.ids())  # one read for all: coverage and BM25 need them
             self._complete(pool, search)
-            if self.adapter is not None:
-                pool.raw_dense = {cid: float(np.dot(vec, raw_vector))
-                                  for cid, vec in search.vectors(pool.ids()).items()}
+        if self.adapter is not None and raw_vector is not None:  # in every mode that searched densely
+            pool.raw_dense = {cid: float(np.dot(vec, raw_vector)) for cid, vec in search.vectors(pool.ids()).items()}
         pool.stored = catalog.chunks(pool.ids())
         return pool
 

@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--embedding-cache", type=Path,
                         help=f"Vektor-Cache für --corpus (Standard: {DEFAULT_CACHE}; spart Zeit bei Wiederholung)")
     parser.add_argument("--quiet", action="store_true", help="keine Fortschrittsbalken")
+    parser.add_argument("--query-adapter", metavar="PFAD|auto|off",
+                        help="Frage-Adapter statt der Einstellung query_adapter (für alle Konfigurationen)")
     return parser
 
 
@@ -55,6 +57,8 @@ def configurations(args: argparse.Namespace, workdir: Path | None) -> list[tuple
     named = []
     for position, config in enumerate(files):
         overrides: dict[str, object] = {"cache_query_vectors": True}
+        if args.query_adapter:
+            overrides["query_adapter"] = args.query_adapter
         if workdir is not None:
             overrides["data_dir"] = workdir / f"index-{position}"
             overrides["corpus_dir"] = args.corpus

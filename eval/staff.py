@@ -120,6 +120,7 @@ def _gates(items: list[str]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.adapter import AdapterFileError
     from bot.backends.base import BackendUnavailableError
     from bot.services import build_services
     from core.index import IndexMismatchError
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         try:
             engine = build_services(settings, index=index)  # no links: the judge reads none
-        except (IndexMismatchError, BackendUnavailableError) as exc:
+        except (IndexMismatchError, BackendUnavailableError, AdapterFileError) as exc:
             index.close()
             print(f"Fehler / error: {exc}", file=sys.stderr)
             return 2

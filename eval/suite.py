@@ -151,17 +151,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _adapter_config(adapter: Path | None, folder: Path) -> list[str]:
-    """`--config` with the set's query adapter (a leave-one-family-out one, so no set is measured on the
-    questions its adapter was trained on); nothing when the set takes the default ('auto')."""
-    if adapter is None:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "auskunft.toml"
-    config.write_text(f"query_adapter = {json.dumps(str(adapter))}\n", encoding="utf-8")
-    return ["--config", str(config)]
-
-
 def _select(sets: list[QuestionSet], only: Sequence[str], plan: Path) -> list[QuestionSet]:
     if only:
         unknown = sorted(set(only) - {s.name for s in sets})
@@ -201,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--corpus", str(corpus), "--out", str(out / group), "--quiet"]
             command += [] if args.baselines else ["--no-baselines"]
             command += ["--embedding-cache", str(args.embedding_cache)] if args.embedding_cache else []
-            command += _adapter_config(members[0].adapter, Path(work) / group)
+            command += ["--query-adapter", str(members[0].adapter)] if members[0].adapter else []
             print(f"== {group}: {', '.join(q.name for q in members)}", flush=True)
             code = eval_main(command)
             if code == 2:

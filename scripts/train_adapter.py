@@ -18,6 +18,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class CorpusData:
     model: str
     documents: list[str]  # content hashes of its files
     passages: np.ndarray  # m×d, unit vectors
-    questions: list[tuple[QuestionSet, str, np.ndarray, np.ndarray]]  # set, text, vector, relevant mask (m)
+    questions: list[tuple[QuestionSet, str, np.ndarray, np.ndarray]]  # set, text, vector, relevant mask
 
 
 def load_corpus(sets: list[QuestionSet], work: Path, cache: Path) -> CorpusData:
@@ -54,7 +55,7 @@ def load_corpus(sets: list[QuestionSet], work: Path, cache: Path) -> CorpusData:
         ids = [i for i in ids if i in vectors and i in chunks]
         rows = [chunk_row(chunks[i]) for i in ids]
         passages = np.stack([vectors[i] for i in ids]).astype(np.float32)
-        questions = []
+        questions: list[tuple[QuestionSet, str, np.ndarray, np.ndarray]] = []
         for qset in sets:
             for question in load_set(qset):
                 if question.answerable:
@@ -68,8 +69,10 @@ def load_corpus(sets: list[QuestionSet], work: Path, cache: Path) -> CorpusData:
         index.close()
 
 
-def fit(data: CorpusData, rows: list[tuple[QuestionSet, str, np.ndarray, np.ndarray]], args: argparse.Namespace,
-        info: dict) -> QueryAdapter:
+Row = tuple[QuestionSet, str, np.ndarray, np.ndarray]  # set, question, its vector, relevant passages (mask)
+
+
+def fit(data: CorpusData, rows: list[Row], args: argparse.Namespace, info: dict[str, Any]) -> QueryAdapter:
     matrix = fit_adapter(np.stack([r[2] for r in rows]), data.passages, np.stack([r[3] for r in rows]),
                          tau=args.tau, lam=args.lam)
     return QueryAdapter(matrix=matrix, model=data.model, documents=frozenset(data.documents),
@@ -98,7 +101,7 @@ def main() -> int:
         return 2
     held_out: dict[str, QueryAdapter] = {}
     print(f"{'Set':28} {'Fragen':>6} {'dicht Treffer@5 / @1':>22} {'mit Adapter':>14}")
-    report = {}
+    report: dict[str, dict[str, Any]] = {}
     for family in families:
         train = [r for r in data.questions if r[0].family != family]
         adapter = fit(data, train, args, {"held_out": family})

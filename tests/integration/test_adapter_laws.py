@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bot.adapter import BUNDLED_ADAPTERS, load_adapter
+from bot.models import Hit
 from bot.services import make_retriever
 from core.index import Index
 
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 QUESTION = "Wie lange bekommen Sie Kinder-Geld?"
 
 
-def _first(hits: list) -> tuple[str, str | None]:  # type: ignore[type-arg]
+def _first(hits: list[Hit]) -> tuple[str, str | None]:
     return hits[0].chunk.source, hits[0].chunk.section
 
 
@@ -50,3 +51,16 @@ def test_the_decline_decision_reads_the_cosine_before_the_adapter(laws_index: tu
     assert not np.allclose(own[:, 0], moved[:, 0])
     hits = retriever.select(pool, QUESTION, 3)
     assert all(h.dense == pytest.approx(pool.raw_dense[h.id]) for h in hits)
+
+
+@pytest.mark.parametrize("fusion", ["dense", "rrf"])
+def test_every_mode_that_searches_densely_keeps_the_model_s_cosine_for_hits(laws_index: tuple[Index, object],
+                                                                           fusion: str) -> None:
+    index, _ = laws_index
+    settings = index.settings.model_copy(update={"query_adapter": str(BUNDLED_ADAPTERS / "gesetze.npz"),
+                                                 "fusion": fusion})
+    retriever = make_retriever(settings, index)
+    raw = index.embedder.embed_query(QUESTION)
+    hits = retriever.retrieve(QUESTION, None, k=3)
+    vectors = index.searcher().vectors([h.id for h in hits])
+    assert hits and all(h.dense == pytest.approx(float(np.dot(vectors[h.id], raw)), abs=1e-5) for h in hits)

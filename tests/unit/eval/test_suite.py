@@ -69,9 +69,7 @@ def test_each_corpus_says_what_declining_eighty_percent_would_cost() -> None:
                     "hieße beantwortet 0,600 (Schwellwert 0,600)")
 
 
-def test_sets_with_their_own_query_adapter_run_on_their_own_index_with_a_config_naming_it(tmp_path: Path) -> None:
-    from eval.suite import _adapter_config
-
+def test_sets_with_their_own_query_adapter_run_on_their_own_index() -> None:
     without = Path("/a/gesetze-ohne-extern.npz")
     sets = [QuestionSet("p", "umformuliert", Path("/q/p.jsonl"), LAWS, (), Path("/a/gesetze-ohne-umformuliert.npz")),
             QuestionSet("x", "extern", Path("/q/x.jsonl"), LAWS, (), without),
@@ -80,7 +78,16 @@ def test_sets_with_their_own_query_adapter_run_on_their_own_index_with_a_config_
     groups = corpus_groups(sets)
     assert {name: [s.name for s in members] for name, members in groups.items()} == {
         "gesetze-ohne-umformuliert": ["p"], "gesetze-ohne-extern": ["x", "y"], "corpus": ["m"]}
-    command = _adapter_config(without, tmp_path / "g")
-    assert command[0] == "--config"
-    assert Path(command[1]).read_text(encoding="utf-8") == f'query_adapter = "{without}"\n'
-    assert _adapter_config(None, tmp_path / "h") == []
+
+
+def test_the_query_adapter_option_overrides_the_setting_and_keeps_the_rest_of_the_config(tmp_path: Path) -> None:
+    from eval.__main__ import build_parser, configurations
+
+    config = tmp_path / "a.toml"
+    config.write_text('top_k = 3\nquery_adapter = "off"\n', encoding="utf-8")
+    args = build_parser().parse_args(["--questions", "q.jsonl", "--config", str(config),
+                                      "--query-adapter", "/a/gesetze-ohne-extern.npz"])
+    [(_, settings)] = configurations(args, None)
+    assert settings.query_adapter == "/a/gesetze-ohne-extern.npz" and settings.top_k == 3
+    [(_, plain)] = configurations(build_parser().parse_args(["--questions", "q.jsonl", "--config", str(config)]), None)
+    assert plain.query_adapter == "off"
