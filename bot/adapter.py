@@ -34,6 +34,14 @@ class AdapterFileError(ValueError):
     """An adapter file that cannot be used here; the message names the file and what to do."""
 
 
+def moved(queries: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Question vectors (rows) moved by W and brought back to unit length; a row W cancels stays as it was."""
+    q = np.asarray(queries, dtype=np.float32)
+    u = q + q @ np.asarray(matrix, dtype=np.float32).T
+    norm = np.linalg.norm(u, axis=1, keepdims=True)
+    return np.where(norm > 0, u / np.where(norm > 0, norm, 1.0), q).astype(np.float32)
+
+
 def question_key(question: str) -> str:
     """A short digest of a question as asked (whitespace and case folded), to tell training questions."""
     folded = " ".join(question.split()).casefold()
@@ -55,10 +63,7 @@ class QueryAdapter:
 
     def apply(self, vector: np.ndarray) -> np.ndarray:
         """The adapted question vector, unit length (cosines stay cosines)."""
-        q = np.asarray(vector, dtype=np.float32)
-        u = q + self.matrix @ q
-        norm = float(np.linalg.norm(u))
-        return (u / norm).astype(np.float32) if norm > 0 else q
+        return moved(np.asarray(vector, dtype=np.float32)[None, :], self.matrix)[0]
 
     def fits(self, documents: Collection[str]) -> bool:
         """Is an index of these files (content hashes) the corpus this adapter was trained on?"""
@@ -161,10 +166,7 @@ def adapter_loss(w: np.ndarray, q: np.ndarray, p: np.ndarray, rel: np.ndarray, t
 def dense_ranks(queries: np.ndarray, passages: np.ndarray, relevant: np.ndarray,
                 adapter: np.ndarray | None = None) -> list[int | None]:
     """Per question, the 1-based rank of its first relevant passage by cosine (with `adapter` applied)."""
-    q = np.asarray(queries, dtype=np.float32)
-    if adapter is not None:
-        q = q + q @ adapter.T
-        q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    q = np.asarray(queries, dtype=np.float32) if adapter is None else moved(queries, adapter)
     scores = q @ np.asarray(passages, dtype=np.float32).T
     ranks: list[int | None] = []
     for row, rel in zip(scores, relevant, strict=True):

@@ -43,6 +43,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS keyword USING fts5(terms, tokenize = 'unicode
 """
 
 
+def content_hash(fingerprint: str) -> str:
+    """The content digest at the head of a file fingerprint ('<sha256>|<chunk size>|…|<collection>')."""
+    return fingerprint.split("|", 1)[0]
+
+
 @dataclass(frozen=True)
 class FileRecord:
     doc_id: str
@@ -61,7 +66,7 @@ class FileRecord:
     @property
     def content_hash(self) -> str | None:
         """The file's content digest alone (the fingerprint also names chunk settings, parser and collection)."""
-        return self.fingerprint.split("|", 1)[0] if self.fingerprint else None
+        return content_hash(self.fingerprint) if self.fingerprint else None
 
 
 def upgrade(db: sqlite3.Connection) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from core.catalog_schema import content_hash
 from core.clock import now_iso
 from core.index import Index
 from core.validity import document_status
@@ -238,7 +239,7 @@ class Ingestor:
             **sidecar,
             "kind": doc.kind,
             "access": self.index.collections.access_label(item.collection),
-            "content_hash": item.fingerprint.split("|", 1)[0],
+            "content_hash": content_hash(item.fingerprint),
             "ingested_at": now_iso(),
         }
         document.pop("pages", None)
