@@ -125,19 +125,59 @@ def asked_type(question: str) -> str | None:
 # How people ask for a time or a price without the words of `_ASKS` ("Wie schnell muss das gemeldet werden?").
 # Only the sentence choice reads these: the abstention model keeps `asked_type`, the cues it was trained
 # with (retrained with these, it declined fewer unanswerable questions on the families it had not seen).
+# "Was ist ein Vorbescheid?", "Was zählt als Sperrmüll?", "Was versteht man unter …?" ask what a term means:
+# a sentence that defines one of the question's words answers (`defined_subject`).
+_DEFINITION = re.compile(
+    r"\bwas\s+(?:ist|sind)\s+(?:(?:eigentlich|genau|denn|überhaupt)\s+)*(?:(?:ein|eine|der|die|das)\s+\w+|(?-i:[A-ZÄÖÜ])\w+)"
+    r"|\bwas\s+(?:versteht\s+man\s+unter|bedeutet|heißt|meint\s+man\s+mit)\b"
+    r"|\b(?:was|wer|wann|welche\w*)\s+(?:gilt|gelten|zählt|zählen)\b[^?.]*\bals\b"
+    r"|\bwann\s+(?:ist|sind)\b[^?.]*\b(?:ein|eine)\b", re.I)
 _ALSO_ASKS = (
     ("frist", re.compile(r"\bwie (schnell|zügig|rasch|früh|bald)\b", re.I)),
     ("betrag", re.compile(r"\bwie (teuer|günstig|billig)\b", re.I)),
+    ("definition", _DEFINITION),
 )
+# A sentence that opens with what it defines and says what it is: "Hauptwohnung ist die vorwiegend benutzte
+# Wohnung", "Gefährliche Hunde sind Hunde, …", "Wohnungsgeber ist, wer …", "Arbeitsuchende im Sinne dieses
+# Buches sind …", "Ein Vorbescheid ist keine Baugenehmigung". Not a duty ("Der Sperrmüll ist am Abholtag
+# bereitzustellen"), a property ("… sind nicht zulässig") or a period ("gilt bis"); "gilt" only with "als". The
+# subject is in the nominative: "Dem Plan ist eine Erklärung beizufügen" says what to do with a plan.
+_DEFINING_OPENING = re.compile(
+    r"^(?:\(\d+[a-z]?\)\s*)?(?!(?:Dem|Den|Des|Im|Am|Vom|Zum|Zur|Beim|Bei|Für|Nach|Aus|Mit|Von|In|Auf|An|Über|Unter|Vor|"
+    r"Bis|Seit|Durch|Gegen|Ohne|Um|Wegen|Während|Es|Dies|Dabei|Hierbei|Dafür|Daher|Hier|Dort|Dann|So)\b)"
+    r"((?:[\wÄÖÜäöüß-]+\s+){1,3}?)(?:im Sinne [^,.;]{0,60}?\s+)?"
+    r"(?:(?:ist|sind|bezeichnet|bedeutet|umfasst|heißt)(?:\s*,\s*(?:wer|die|was|wenn)\b|\s+(?:(?:in der Regel|"
+    r"grundsätzlich|insbesondere|nur)\s+)?(?:(?:ein|eine|einer|der|die|das|den|jede[rs]?|alle|kein|keine)\b|"
+    r"(?:[a-zäöüß]+e[nrsm]?\s+)?[A-ZÄÖÜ]))|(?:gilt|gelten)\b[^.;]{0,80}?\bals\b)")
+
+_DEFINED_AFTER_ALS = re.compile(r"^(?:\(\d+[a-z]?\)\s*)?Als ((?:[\wÄÖÜäöüß-]+\s+){0,2}?[\wÄÖÜäöüß-]+) "
+                                r"(?:gilt|gelten)\b")
 
 
 def sought_type(question: str) -> str | None:
-    """The kind of fact the question asks for first: of the cues of `asked_type` and "wie schnell"/"wie teuer",
-    the earliest. "Wie lange hab ich Zeit und wird die Gebühr angerechnet?" asks for a period first; the fixed
-    order of `asked_type` (amounts before periods) would seek an amount."""
-    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate((*_ASKS, *_ALSO_ASKS))
-             if (match := pattern.search(question))]
+    """The kind of fact the question asks for first: of the cues of `asked_type`, "wie schnell"/"wie teuer" and
+    definitions, the earliest. "Wie lange hab ich Zeit und wird die Gebühr angerechnet?" asks for a period first;
+    the fixed order of `asked_type` (amounts before periods) would seek an amount."""
+    found = [(match.start(), rank, kind)
+             for rank, (kind, pattern) in enumerate((*_ASKS, *_ALSO_ASKS)) if (match := pattern.search(question))]
+    if defining := next((f for f in found if f[2] == "definition"), None):
+        # "Wann gilt ein Hund als gefährlich?" asks for the condition: the question word that opens the
+        # definition's cue ('wann') does not count, any other cue does ("Was sind die Öffnungszeiten?")
+        if all(start == defining[0] for start, *_ in found):
+            return "definition"
+        found = [f for f in found if f[2] != "definition"]
     return min(found)[2] if found else None
+
+
+def defined_subject(sentence: str) -> frozenset[str]:
+    """The analysed words a sentence opens with when it goes on to say what they are ('Hauptwohnung ist …',
+    'Als Einkommen gilt …'). Only the subject counts: a term named further on ('Flächen im Sinne des § 1a …
+    können') is not what the sentence defines."""
+    if found := _DEFINING_OPENING.match(sentence):
+        return frozenset(analyze(found.group(1)))
+    if found := _DEFINED_AFTER_ALS.match(sentence):
+        return frozenset(analyze(found.group(1)))
+    return frozenset()
 
 
 def cue(question: str) -> str | None:
@@ -147,5 +187,6 @@ def cue(question: str) -> str | None:
 
 
 def holds(kind: str | None, text: str) -> bool:
-    """Does the text contain a fact of that kind? (True for questions of no particular kind)."""
-    return True if kind is None else bool(_HOLDS[kind].search(text))
+    """Does the text contain a fact of that kind? (True for questions of no particular kind; a definition
+    depends on the asked word, see `defined_subject`.)"""
+    return True if kind is None else bool(_HOLDS[kind].search(text)) if kind in _HOLDS else False

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bot.answer_type import counted_thing, counts, holds, sought_type
+from bot.answer_type import counted_thing, counts, defined_subject, holds, sought_type
 from bot.backends.base import AnswerRequest, BackendResult, BaseBackend, QueryTerm
 from bot.models import Source
 from bot.procedure import Procedure, markdown
@@ -199,6 +199,7 @@ class ExtractiveBackend(BaseBackend):
         ranked_first = request.sources[0].status == PROPOSAL if request.sources else False
         plans = asks_for_plans(request.search_query) or ranked_first
         total = sum(t.weight for t in request.terms.values()) or 1.0
+        asked = frozenset().union(*(t.variants for t in request.terms.values()))
         candidates = []
         for rank, source in offered_sources(request.sources, self.places):
             text = request.passages.get(source.number, "")
@@ -226,7 +227,10 @@ class ExtractiveBackend(BaseBackend):
                 refers_back = position > 0 and _REFERS_BACK.match(clean) is not None
                 carried = 0.8 * before if refers_back else 0.0
                 # a number of the counted thing beats any number ('8,5 Stellen' over 'im Jahr 2018')
-                typed = 1.0 if kind and holds(kind, clean) else 0.0
+                if kind == "definition":  # 'Was ist ein Vorbescheid?': a sentence saying what one is
+                    typed = 1.0 if asked & defined_subject(clean) else 0.0
+                else:
+                    typed = 1.0 if kind and holds(kind, clean) else 0.0
                 if typed and thing and not counts(thing, clean):
                     typed /= 4  # some number: a weak sign, for when no sentence gives the count
                 score = prior * (0.65 * max(lexical, carried) + 0.35 * typed + 0.05 / (1 + position))

@@ -281,3 +281,32 @@ def test_the_supporting_sentence_answers_the_part_of_the_question_the_lead_leave
     assert "innerhalb von drei Monaten" in answer and "9,5 Wochen" in answer and "Die Frist der" not in answer
     repeated = "".join(ExtractiveBackend(max_sentences=2, novelty=0.0).stream(request, BackendResult()))
     assert "Die Frist der" in repeated and "9,5 Wochen" not in repeated  # by score alone the repetition wins
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Was ist ein Vorbescheid?", "definition"),
+    ("Was zählt eigentlich als Sperrmüll?", "definition"),
+    ("Was versteht man unter einer Datenpanne?", "definition"),
+    ("Wann gilt ein Hund als gefährlich?", "definition"),  # 'wann' opens the definition's cue
+    ("Was sind die Öffnungszeiten?", "frist"),  # another cue beside it decides
+    ("Was kostet ein Vorbescheid?", "betrag"),
+    ("Was ist zu tun?", None),
+    ("Wer ist zuständig?", "stelle"),
+])
+def test_a_definition_question_asks_for_what_a_term_means(question: str, kind: str | None) -> None:
+    assert sought_type(question) == kind
+    assert asked_type(question) != "definition"  # the decline decision keeps the cues it was trained with
+
+
+def test_the_sentence_that_defines_the_asked_term_leads() -> None:
+    from bot.answer_type import defined_subject
+
+    assert defined_subject("Hauptwohnung ist die vorwiegend benutzte Wohnung.") == {"hauptwohn"}
+    assert defined_subject("Arbeitsuchende im Sinne dieses Buches sind Personen, die …") == {"arbeitsuch"}
+    assert defined_subject("Die Steuer beträgt 96 Euro.") == frozenset()
+    waste = ("Sperrmüll wird auf Abruf zweimal im Jahr kostenlos abgeholt. Sperrmüll sind feste Abfälle aus privaten "
+             "Haushalten, die wegen ihrer Größe nicht in die Abfallbehälter passen.")
+    request = _request([waste], "Was zählt eigentlich als Sperrmüll?")
+    request.terms = {"sperrmull": QueryTerm(2.0, frozenset({"sperrmull"}))}
+    text = "".join(ExtractiveBackend().stream(request, BackendResult()))
+    assert text.startswith("Laut „Dokument 0“, S. 1: Sperrmüll sind feste Abfälle"), text
