@@ -44,6 +44,14 @@ def test_markdown_source_cites_its_section(assistant: Assistant) -> None:
     assert answer.sources[0].section and answer.sources[0].section.startswith("§")
 
 
+def test_a_definition_question_leads_with_the_definition(assistant: Assistant) -> None:
+    """The Merkblatt says first who must choose a Hauptwohnung, then what one is: the definition leads."""
+    answer = assistant.ask("Was ist eine Hauptwohnung?")
+    lead = answer.text.split(" [", 1)[0]
+    assert not answer.abstained and "Hauptwohnung ist die vorwiegend benutzte Wohnung" in lead, answer.text
+    assert answer.sources[0].path == "buergerservice/anmeldung-wohnsitz.md"
+
+
 def test_unanswerable_question_is_declined_and_logged(assistant: Assistant) -> None:
     answer = assistant.ask("Wann hat das Hallenbad am Sonntag geöffnet?")
     assert answer.abstained and answer.text.startswith("Dazu finde ich in den Unterlagen nichts.")
