@@ -122,16 +122,17 @@ def asked_type(question: str) -> str | None:
     return first[0] if first else None
 
 
-# How people ask for a time or a price without the words of `_ASKS` ("Wie schnell muss das gemeldet werden?").
-# Only the sentence choice reads these: the abstention model keeps `asked_type`, the cues it was trained
-# with (retrained with these, it declined fewer unanswerable questions on the families it had not seen).
 # "Was ist ein Vorbescheid?", "Was zählt als Sperrmüll?", "Was versteht man unter …?" ask what a term means:
-# a sentence that defines one of the question's words answers (`defined_subject`).
+# a sentence that defines one of the question's words answers (`defined_subject`). A comparison ("älter als")
+# is no "gilt … als"; "Wann ist ein Antrag zu stellen?" asks for a period, not a definition.
 _DEFINITION = re.compile(
     r"\bwas\s+(?:ist|sind)\s+(?:(?:eigentlich|genau|denn|überhaupt)\s+)*(?:(?:ein|eine|der|die|das)\s+\w+|(?-i:[A-ZÄÖÜ])\w+)"
     r"|\bwas\s+(?:versteht\s+man\s+unter|bedeutet|heißt|meint\s+man\s+mit)\b"
-    r"|\b(?:was|wer|wann|welche\w*)\s+(?:gilt|gelten|zählt|zählen)\b[^?.]*\bals\b"
-    r"|\bwann\s+(?:ist|sind)\b[^?.]*\b(?:ein|eine)\b", re.I)
+    r"|\b(?:was|wer|wann|welche\w*)\s+(?:gilt|gelten|zählt|zählen)\b[^?.,;]{0,60}?(?<!er )(?<!mehr )\bals\b", re.I)
+# How people ask for a time or a price without the words of `_ASKS` ("Wie schnell muss das gemeldet werden?"),
+# and definitions. Only the sentence choice reads these: the abstention model keeps `asked_type`, the cues it
+# was trained with (retrained with these, it declined fewer unanswerable questions on the families it had not
+# seen).
 _ALSO_ASKS = (
     ("frist", re.compile(r"\bwie (schnell|zügig|rasch|früh|bald)\b", re.I)),
     ("betrag", re.compile(r"\bwie (teuer|günstig|billig)\b", re.I)),
@@ -139,19 +140,21 @@ _ALSO_ASKS = (
 )
 # A sentence that opens with what it defines and says what it is: "Hauptwohnung ist die vorwiegend benutzte
 # Wohnung", "Gefährliche Hunde sind Hunde, …", "Wohnungsgeber ist, wer …", "Arbeitsuchende im Sinne dieses
-# Buches sind …", "Ein Vorbescheid ist keine Baugenehmigung". Not a duty ("Der Sperrmüll ist am Abholtag
-# bereitzustellen"), a property ("… sind nicht zulässig") or a period ("gilt bis"); "gilt" only with "als". The
-# subject is in the nominative: "Dem Plan ist eine Erklärung beizufügen" says what to do with a plan.
+# Buches sind …", "Ein Vorbescheid ist keine Baugenehmigung". Not a property ("… sind nicht zulässig") or a
+# period ("gilt bis", "gilt zehn Jahre, … länger als"); "gilt" only with "als". The subject is in the
+# nominative: "Dem Plan ist eine Erklärung beizufügen" says what to do with a plan, and so does a duty in the
+# zu-infinitive after any subject (`_DUTY`).
 _DEFINING_OPENING = re.compile(
     r"^(?:\(\d+[a-z]?\)\s*)?(?!(?:Dem|Den|Des|Im|Am|Vom|Zum|Zur|Beim|Bei|Für|Nach|Aus|Mit|Von|In|Auf|An|Über|Unter|Vor|"
-    r"Bis|Seit|Durch|Gegen|Ohne|Um|Wegen|Während|Es|Dies|Dabei|Hierbei|Dafür|Daher|Hier|Dort|Dann|So)\b)"
-    r"((?:[\wÄÖÜäöüß-]+\s+){1,3}?)(?:im Sinne [^,.;]{0,60}?\s+)?"
+    r"Bis|Seit|Durch|Gegen|Ohne|Um|Wegen|Während|Es|Dies|Dabei|Hierbei|Dafür|Daher|Hier|Dort|Dann|So|Laut|Zusätzlich|"
+    r"Außerdem|Ferner|Ebenso|Auch|Jedoch|Allerdings|Insbesondere|Zuständig)\b)"
+    r"((?:[\w-]+\s+){1,3}?)(?:im Sinne [^,.;]{0,60}?\s+)?"
     r"(?:(?:ist|sind|bezeichnet|bedeutet|umfasst|heißt)(?:\s*,\s*(?:wer|die|was|wenn)\b|\s+(?:(?:in der Regel|"
     r"grundsätzlich|insbesondere|nur)\s+)?(?:(?:ein|eine|einer|der|die|das|den|jede[rs]?|alle|kein|keine)\b|"
-    r"(?:[a-zäöüß]+e[nrsm]?\s+)?[A-ZÄÖÜ]))|(?:gilt|gelten)\b[^.;]{0,80}?\bals\b)")
-
-_DEFINED_AFTER_ALS = re.compile(r"^(?:\(\d+[a-z]?\)\s*)?Als ((?:[\wÄÖÜäöüß-]+\s+){0,2}?[\wÄÖÜäöüß-]+) "
-                                r"(?:gilt|gelten)\b")
+    r"(?:[a-zäöüß]+e[nrsm]?\s+)?[A-ZÄÖÜ]))|(?:gilt|gelten)\b[^,.;]{0,60}?(?<!er )(?<!mehr )\bals\b)")
+_DEFINED_AFTER_ALS = re.compile(r"^(?:\(\d+[a-z]?\)\s*)?Als ((?:[\w-]+\s+){0,2}?[\w-]+) (?:gilt|gelten)\b")
+# "Der Antrag ist der Meldebehörde vorzulegen", "… ist zu erstatten": the first clause ends in a zu-infinitive
+_DUTY = re.compile(r"(?:\bzu \w+en|\w{2,}zu\w{3,}en)$")
 
 
 def sought_type(question: str) -> str | None:
@@ -174,7 +177,8 @@ def defined_subject(sentence: str) -> frozenset[str]:
     'Als Einkommen gilt …'). Only the subject counts: a term named further on ('Flächen im Sinne des § 1a …
     können') is not what the sentence defines."""
     if found := _DEFINING_OPENING.match(sentence):
-        return frozenset(analyze(found.group(1)))
+        clause = re.split(r"[,;:](?:\s|$)", sentence, maxsplit=1)[0].rstrip(" .")
+        return frozenset() if _DUTY.search(clause) else frozenset(analyze(found.group(1)))
     if found := _DEFINED_AFTER_ALS.match(sentence):
         return frozenset(analyze(found.group(1)))
     return frozenset()
@@ -189,4 +193,7 @@ def cue(question: str) -> str | None:
 def holds(kind: str | None, text: str) -> bool:
     """Does the text contain a fact of that kind? (True for questions of no particular kind; a definition
     depends on the asked word, see `defined_subject`.)"""
-    return True if kind is None else bool(_HOLDS[kind].search(text)) if kind in _HOLDS else False
+    if kind is None:
+        return True
+    pattern = _HOLDS.get(kind)
+    return bool(pattern and pattern.search(text))

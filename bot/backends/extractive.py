@@ -226,11 +226,11 @@ class ExtractiveBackend(BaseBackend):
                 # 'Dieser beträgt in der Regel 12 Monate.' answers what its predecessor names
                 refers_back = position > 0 and _REFERS_BACK.match(clean) is not None
                 carried = 0.8 * before if refers_back else 0.0
-                # a number of the counted thing beats any number ('8,5 Stellen' over 'im Jahr 2018')
                 if kind == "definition":  # 'Was ist ein Vorbescheid?': a sentence saying what one is
                     typed = 1.0 if asked & defined_subject(clean) else 0.0
                 else:
                     typed = 1.0 if kind and holds(kind, clean) else 0.0
+                # a number of the counted thing beats any number ('8,5 Stellen' over 'im Jahr 2018')
                 if typed and thing and not counts(thing, clean):
                     typed /= 4  # some number: a weak sign, for when no sentence gives the count
                 score = prior * (0.65 * max(lexical, carried) + 0.35 * typed + 0.05 / (1 + position))

@@ -291,6 +291,8 @@ def test_the_supporting_sentence_answers_the_part_of_the_question_the_lead_leave
     ("Was sind die Öffnungszeiten?", "frist"),  # another cue beside it decides
     ("Was kostet ein Vorbescheid?", "betrag"),
     ("Was ist zu tun?", None),
+    ("Wann ist ein Antrag zu stellen?", "frist"),
+    ("Was gilt für Hunde, die älter als drei Monate sind?", None),  # a comparison, no "gilt … als"
     ("Wer ist zuständig?", "stelle"),
 ])
 def test_a_definition_question_asks_for_what_a_term_means(question: str, kind: str | None) -> None:
@@ -304,6 +306,11 @@ def test_the_sentence_that_defines_the_asked_term_leads() -> None:
     assert defined_subject("Hauptwohnung ist die vorwiegend benutzte Wohnung.") == {"hauptwohn"}
     assert defined_subject("Arbeitsuchende im Sinne dieses Buches sind Personen, die …") == {"arbeitsuch"}
     assert defined_subject("Die Steuer beträgt 96 Euro.") == frozenset()
+    assert defined_subject("Als Einkommen gilt die Summe der Einkünfte.") == {"einkomm"}
+    for other in ("Der Antrag ist der Meldebehörde vorzulegen.", "Der Kitagutschein gilt bis zum 31. Juli.",
+                  "Der Ausweis gilt zehn Jahre, jedoch nicht länger als bis zum 70. Geburtstag.",
+                  "Dem Plan ist eine Erklärung beizufügen.", "Änderungen sind nicht zulässig."):
+        assert defined_subject(other) == frozenset(), other  # a duty, a period, a comparison, a property
     waste = ("Sperrmüll wird auf Abruf zweimal im Jahr kostenlos abgeholt. Sperrmüll sind feste Abfälle aus privaten "
              "Haushalten, die wegen ihrer Größe nicht in die Abfallbehälter passen.")
     request = _request([waste], "Was zählt eigentlich als Sperrmüll?")
