@@ -199,7 +199,8 @@ class ExtractiveBackend(BaseBackend):
         ranked_first = request.sources[0].status == PROPOSAL if request.sources else False
         plans = asks_for_plans(request.search_query) or ranked_first
         total = sum(t.weight for t in request.terms.values()) or 1.0
-        asked = frozenset().union(*(t.variants for t in request.terms.values()))
+        # the question's words in every form, for 'Was ist ein Vorbescheid?' to find the sentence defining one
+        asked = frozenset().union(*(t.variants for t in request.terms.values())) if kind == "definition" else None
         candidates = []
         for rank, source in offered_sources(request.sources, self.places):
             text = request.passages.get(source.number, "")
@@ -227,7 +228,7 @@ class ExtractiveBackend(BaseBackend):
                 refers_back = position > 0 and _REFERS_BACK.match(clean) is not None
                 carried = 0.8 * before if refers_back else 0.0
                 if kind == "definition":  # 'Was ist ein Vorbescheid?': a sentence saying what one is
-                    typed = 1.0 if asked & defined_subject(clean) else 0.0
+                    typed = 1.0 if asked and asked & defined_subject(clean) else 0.0
                 else:
                     typed = 1.0 if kind and holds(kind, clean) else 0.0
                 # a number of the counted thing beats any number ('8,5 Stellen' over 'im Jahr 2018')
